@@ -1,0 +1,204 @@
+//! The primitive data types of MQTT §1.5: reading them from a packet without ever
+//! indexing past its end, and writing them.
+//!
+//! Writing is two passes: every packet first computes its length (which is where
+//! limits are checked and typed errors come from), then writes without checks.
+
+use bytes::Bytes;
+
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::PacketType;
+
+/// The largest Remaining Length and Variable Byte Integer: 268,435,455.
+pub const MAX_VAR_INT: u32 = 268_435_455;
+/// The largest UTF-8 string or binary field: 65,535 bytes.
+pub const MAX_FIELD_LEN: usize = 65_535;
+
+/// A cursor over one packet's body. Every read is checked; a read past the end is
+/// [`DecodeError::Truncated`] naming the field.
+pub(crate) struct Reader<'a> {
+    buf: &'a Bytes,
+    pos: usize,
+    end: usize,
+    packet: PacketType,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(buf: &'a Bytes, packet: PacketType) -> Self {
+        Self { buf, pos: 0, end: buf.len(), packet }
+    }
+
+    pub(crate) fn packet(&self) -> PacketType {
+        self.packet
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.end - self.pos
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pos >= self.end
+    }
+
+    fn truncated(&self, field: &'static str) -> DecodeError {
+        DecodeError::Truncated { packet: self.packet, field }
+    }
+
+    /// The next `len` bytes, borrowed.
+    pub(crate) fn take(&mut self, len: usize, field: &'static str) -> Result<&'a [u8], DecodeError> {
+        if len > self.remaining() {
+            return Err(self.truncated(field));
+        }
+        let start = self.pos;
+        self.pos += len;
+        self.buf.get(start..self.pos).ok_or_else(|| self.truncated(field))
+    }
+
+    pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
+        let b = self.take(1, field)?;
+        b.first().copied().ok_or_else(|| self.truncated(field))
+    }
+
+    pub(crate) fn u16(&mut self, field: &'static str) -> Result<u16, DecodeError> {
+        match *self.take(2, field)? {
+            [a, b] => Ok(u16::from_be_bytes([a, b])),
+            _ => Err(self.truncated(field)),
+        }
+    }
+
+    pub(crate) fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
+        match *self.take(4, field)? {
+            [a, b, c, d] => Ok(u32::from_be_bytes([a, b, c, d])),
+            _ => Err(self.truncated(field)),
+        }
+    }
+
+    pub(crate) fn var_int(&mut self, field: &'static str) -> Result<u32, DecodeError> {
+        let mut value: u32 = 0;
+        for i in 0..4 {
+            let byte = self.u8(field)?;
+            value |= u32::from(byte & 0x7F) << (7 * i);
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(DecodeError::MalformedVariableByteInteger { field })
+    }
+
+    /// A two-byte length followed by that many bytes, borrowed.
+    fn prefixed(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
+        let len = self.u16(field)?;
+        self.take(usize::from(len), field)
+    }
+
+    /// A UTF-8 Encoded String (§1.5.4): valid UTF-8 without U+0000.
+    pub(crate) fn string(&mut self, field: &'static str) -> Result<String, DecodeError> {
+        let raw = self.prefixed(field)?;
+        let s = core::str::from_utf8(raw).map_err(|_| DecodeError::InvalidUtf8 { field })?;
+        if raw.contains(&0) {
+            return Err(DecodeError::NullCharacter { field });
+        }
+        Ok(s.to_owned())
+    }
+
+    /// Binary Data (§1.5.6), shared with the packet's buffer rather than copied.
+    pub(crate) fn binary(&mut self, field: &'static str) -> Result<Bytes, DecodeError> {
+        let len = usize::from(self.u16(field)?);
+        self.bytes(len, field)
+    }
+
+    /// The next `len` bytes, shared with the packet's buffer.
+    pub(crate) fn bytes(&mut self, len: usize, field: &'static str) -> Result<Bytes, DecodeError> {
+        if len > self.remaining() {
+            return Err(self.truncated(field));
+        }
+        let start = self.pos;
+        self.pos += len;
+        Ok(self.buf.slice(start..self.pos))
+    }
+
+    /// Everything up to the end of the packet (a PUBLISH payload).
+    pub(crate) fn rest(&mut self) -> Bytes {
+        let start = self.pos;
+        self.pos = self.end;
+        self.buf.slice(start..self.end)
+    }
+
+    /// A reader over the next `len` bytes only (a property list); this one skips them.
+    pub(crate) fn sub(&mut self, len: usize, field: &'static str) -> Result<Reader<'a>, DecodeError> {
+        if len > self.remaining() {
+            return Err(self.truncated(field));
+        }
+        let sub = Reader { buf: self.buf, pos: self.pos, end: self.pos + len, packet: self.packet };
+        self.pos += len;
+        Ok(sub)
+    }
+
+    /// Trailing bytes are an error: a packet must end where its last field ends.
+    pub(crate) fn finish(self) -> Result<(), DecodeError> {
+        match self.remaining() {
+            0 => Ok(()),
+            count => Err(DecodeError::TrailingBytes { packet: self.packet, count }),
+        }
+    }
+}
+
+/// Bytes a Variable Byte Integer takes.
+pub(crate) const fn var_int_len(value: usize) -> usize {
+    match value {
+        0..=127 => 1,
+        128..=16_383 => 2,
+        16_384..=2_097_151 => 3,
+        _ => 4,
+    }
+}
+
+/// Bytes a UTF-8 string field takes, after checking it can be written faithfully.
+pub(crate) fn string_len(s: &str, field: &'static str) -> Result<usize, EncodeError> {
+    if s.len() > MAX_FIELD_LEN {
+        return Err(EncodeError::StringTooLong { field, len: s.len() });
+    }
+    if s.as_bytes().contains(&0) {
+        return Err(EncodeError::NullCharacter { field });
+    }
+    Ok(2 + s.len())
+}
+
+/// Bytes a binary field takes, after checking its length.
+pub(crate) fn binary_len(b: &[u8], field: &'static str) -> Result<usize, EncodeError> {
+    if b.len() > MAX_FIELD_LEN {
+        return Err(EncodeError::BinaryTooLong { field, len: b.len() });
+    }
+    Ok(2 + b.len())
+}
+
+pub(crate) fn put_u16(out: &mut Vec<u8>, value: u16) {
+    out.extend_from_slice(&value.to_be_bytes());
+}
+
+pub(crate) fn put_u32(out: &mut Vec<u8>, value: u32) {
+    out.extend_from_slice(&value.to_be_bytes());
+}
+
+/// Writes a Variable Byte Integer; callers have checked `value <= MAX_VAR_INT`.
+pub(crate) fn put_var_int(out: &mut Vec<u8>, value: usize) {
+    let mut x = value;
+    loop {
+        let mut byte = (x % 128) as u8;
+        x /= 128;
+        if x > 0 {
+            byte |= 0x80;
+        }
+        out.push(byte);
+        if x == 0 {
+            break;
+        }
+    }
+}
+
+/// Writes a length-prefixed field; callers have checked the length with
+/// [`string_len`] or [`binary_len`].
+pub(crate) fn put_prefixed(out: &mut Vec<u8>, data: &[u8]) {
+    put_u16(out, data.len() as u16);
+    out.extend_from_slice(data);
+}
