@@ -12,6 +12,7 @@ mod error;
 pub mod packet;
 mod property;
 mod reason;
+pub mod session;
 pub mod topic;
 mod version;
 mod wire;

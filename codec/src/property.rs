@@ -513,6 +513,12 @@ impl From<Vec<Property>> for Properties {
     }
 }
 
+impl Extend<Property> for Properties {
+    fn extend<T: IntoIterator<Item = Property>>(&mut self, iter: T) {
+        self.0.extend(iter);
+    }
+}
+
 impl FromIterator<Property> for Properties {
     fn from_iter<T: IntoIterator<Item = Property>>(iter: T) -> Self {
         Self(iter.into_iter().collect())

@@ -224,9 +224,9 @@ impl Packet {
         Ok(decoded)
     }
 
-    /// Appends the packet's bytes to `out`, or leaves `out` as it was and says why
-    /// the packet cannot be written in `version` without changing what it says.
-    pub fn encode(&self, version: ProtocolVersion, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    /// The fixed-header flags and the Remaining Length, after checking that the
+    /// packet can be written in `version` without changing what it says.
+    fn flags_and_body_len(&self, version: ProtocolVersion) -> Result<(u8, usize), EncodeError> {
         let packet = self.packet_type();
         let (flags, body_len) = match self {
             Self::Connect(p) => (0, p.body_len(version)?),
@@ -246,6 +246,20 @@ impl Packet {
         if body_len > MAX_VAR_INT as usize {
             return Err(EncodeError::PacketTooLarge { remaining_length: body_len });
         }
+        Ok((flags, body_len))
+    }
+
+    /// The size of the encoded packet, fixed header included, or why it cannot be encoded.
+    pub fn encoded_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        let (_, body_len) = self.flags_and_body_len(version)?;
+        Ok(1 + wire::var_int_len(body_len) + body_len)
+    }
+
+    /// Appends the packet's bytes to `out`, or leaves `out` as it was and says why
+    /// the packet cannot be written in `version` without changing what it says.
+    pub fn encode(&self, version: ProtocolVersion, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let packet = self.packet_type();
+        let (flags, body_len) = self.flags_and_body_len(version)?;
         out.reserve(1 + wire::var_int_len(body_len) + body_len);
         out.push((packet as u8) << 4 | flags);
         wire::put_var_int(out, body_len);

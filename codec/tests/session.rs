@@ -1,0 +1,720 @@
+//! The session engine against a scripted broker: every flow, and a broker that
+//! misbehaves. Deterministic: time only moves when a test moves it.
+
+use std::time::Duration;
+
+use webmqtt_codec::session::{
+    CloseReason, ConnectOptions, Event, Instant, ProtocolViolation, Session, SessionError,
+};
+use webmqtt_codec::{
+    Ack, Bytes, ConnAck, Decoder, Disconnect, Packet, Property, ProtocolVersion, Publish, QoS, ReasonCode, SubAck,
+    SubscribeFilter, UnsubAck, Will,
+};
+
+const V311: ProtocolVersion = ProtocolVersion::V3_1_1;
+const V5: ProtocolVersion = ProtocolVersion::V5;
+
+/// A client session and the broker's side of the wire, scripted by the test.
+struct Peer {
+    session: Session,
+    version: ProtocolVersion,
+    now: Instant,
+    /// Decodes what the client sends, as a broker would.
+    broker_decoder: Decoder,
+}
+
+impl Peer {
+    fn new(options: ConnectOptions) -> Self {
+        let version = options.version;
+        Self {
+            session: Session::new(options),
+            version,
+            now: Instant::from_millis(1_000),
+            broker_decoder: Decoder::new(version),
+        }
+    }
+
+    /// Connects and answers with an accepting CONNACK.
+    fn connected(options: ConnectOptions) -> Self {
+        let mut peer = Self::new(options);
+        peer.session.connect(peer.now).unwrap();
+        assert!(matches!(peer.sent()[..], [Packet::Connect(_)]));
+        peer.broker(Packet::ConnAck(ConnAck::default()));
+        assert!(matches!(peer.events()[..], [Event::Connected(_)]));
+        peer
+    }
+
+    fn broker(&mut self, packet: Packet) {
+        let bytes = packet.to_bytes(self.version).unwrap();
+        self.session.handle_bytes(self.now, &bytes);
+    }
+
+    fn broker_bytes(&mut self, bytes: &[u8]) {
+        self.session.handle_bytes(self.now, bytes);
+    }
+
+    /// Everything the client has sent since the last call.
+    fn sent(&mut self) -> Vec<Packet> {
+        let mut packets = Vec::new();
+        while let Some(bytes) = self.session.poll_transmit() {
+            self.broker_decoder.push(&bytes).unwrap();
+            while let Some(p) = self.broker_decoder.next_packet().unwrap() {
+                packets.push(p);
+            }
+        }
+        packets
+    }
+
+    fn events(&mut self) -> Vec<Event> {
+        std::iter::from_fn(|| self.session.poll_event()).collect()
+    }
+
+    fn advance(&mut self, millis: u64) {
+        self.now = Instant::from_millis(self.now.as_millis() + millis);
+        self.session.handle_timeout(self.now);
+    }
+
+    fn publish(&mut self, topic: &str, payload: &[u8], qos: QoS) -> Result<u16, SessionError> {
+        let p = Publish { qos, ..Publish::new(topic, Bytes::copy_from_slice(payload)) };
+        self.session.publish(self.now, p)
+    }
+
+    fn closed_by(&mut self) -> CloseReason {
+        let events = self.events();
+        match events.last() {
+            Some(Event::ConnectionClosed(reason)) => reason.clone(),
+            other => panic!("expected ConnectionClosed, got {other:?} in {events:?}"),
+        }
+    }
+}
+
+fn opts(version: ProtocolVersion) -> ConnectOptions {
+    ConnectOptions::new(version, "client-1")
+}
+
+fn connack_with(props: Vec<Property>) -> Packet {
+    Packet::ConnAck(ConnAck { properties: props.into(), ..ConnAck::default() })
+}
+
+fn incoming(topic: &str, qos: QoS, id: u16) -> Packet {
+    Packet::Publish(Publish { qos, packet_id: id, ..Publish::new(topic, &b"hi"[..]) })
+}
+
+// ---------- CONNECT and CONNACK ----------
+
+#[test]
+fn connect_carries_every_option() {
+    let mut o = opts(V5);
+    o.clean_start = false;
+    o.keep_alive = 17;
+    o.username = Some("alice".into());
+    o.password = Some(Bytes::from_static(b"secret"));
+    o.will = Some(Will {
+        topic: "lab/will".into(),
+        payload: Bytes::from_static(b"gone"),
+        qos: QoS::AtLeastOnce,
+        retain: true,
+        properties: vec![Property::WillDelayInterval(5)].into(),
+    });
+    o.session_expiry_interval = Some(300);
+    o.receive_maximum = Some(10);
+    o.maximum_packet_size = Some(4096);
+    o.topic_alias_maximum = Some(8);
+    o.request_problem_information = Some(true);
+    o.user_properties = vec![("lab".into(), "1".into())];
+    let mut peer = Peer::new(o);
+    peer.session.connect(peer.now).unwrap();
+    let [Packet::Connect(c)] = &peer.sent()[..] else { panic!("no CONNECT") };
+    assert_eq!(c.protocol, V5);
+    assert!(!c.clean_start);
+    assert_eq!(c.keep_alive, 17);
+    assert_eq!(c.client_id, "client-1");
+    assert_eq!(c.username.as_deref(), Some("alice"));
+    assert_eq!(c.password.as_deref(), Some(&b"secret"[..]));
+    let will = c.will.as_ref().unwrap();
+    assert_eq!((will.topic.as_str(), will.qos, will.retain), ("lab/will", QoS::AtLeastOnce, true));
+    assert_eq!(will.properties.will_delay_interval(), Some(5));
+    assert_eq!(c.properties.session_expiry_interval(), Some(300));
+    assert_eq!(c.properties.receive_maximum(), Some(10));
+    assert_eq!(c.properties.maximum_packet_size(), Some(4096));
+    assert_eq!(c.properties.topic_alias_maximum(), Some(8));
+    assert_eq!(c.properties.request_problem_information(), Some(1));
+    assert_eq!(c.properties.user_properties().collect::<Vec<_>>(), vec![("lab", "1")]);
+}
+
+#[test]
+fn connect_in_3_1_1_has_no_properties() {
+    let mut o = opts(V311);
+    o.session_expiry_interval = Some(300);
+    let mut peer = Peer::new(o);
+    peer.session.connect(peer.now).unwrap();
+    let [Packet::Connect(c)] = &peer.sent()[..] else { panic!("no CONNECT") };
+    assert!(c.properties.is_empty());
+}
+
+#[test]
+fn empty_client_id_reports_the_assigned_one() {
+    let mut peer = Peer::new(ConnectOptions::new(V5, ""));
+    peer.session.connect(peer.now).unwrap();
+    peer.sent();
+    peer.broker(connack_with(vec![Property::AssignedClientIdentifier("auto-7".into())]));
+    let [Event::Connected(c)] = &peer.events()[..] else { panic!() };
+    assert_eq!(c.assigned_client_id.as_deref(), Some("auto-7"));
+}
+
+#[test]
+fn refusal_in_3_1_1_uses_mosquitto_words() {
+    let mut peer = Peer::new(opts(V311));
+    peer.session.connect(peer.now).unwrap();
+    peer.broker_bytes(&[0x20, 0x02, 0x00, 0x05]);
+    let [Event::ConnectionRefused(r)] = &peer.events()[..] else { panic!() };
+    assert_eq!(r.reason, ReasonCode::NOT_AUTHORIZED);
+    assert_eq!(r.message, "Connection Refused: not authorised.");
+    assert!(r.hint.contains("user name and password"));
+    assert!(!peer.session.is_connected());
+}
+
+#[test]
+fn refusal_in_5_0_carries_reason_and_reason_string() {
+    let mut peer = Peer::new(opts(V5));
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(Packet::ConnAck(ConnAck {
+        reason: ReasonCode::BAD_USER_NAME_OR_PASSWORD,
+        properties: vec![Property::ReasonString("no such user".into())].into(),
+        ..ConnAck::default()
+    }));
+    let [Event::ConnectionRefused(r)] = &peer.events()[..] else { panic!() };
+    assert_eq!(r.message, "Bad User Name or Password");
+    assert_eq!(r.reason_string.as_deref(), Some("no such user"));
+}
+
+#[test]
+fn server_properties_are_reported_and_keep_alive_overridden() {
+    let mut peer = Peer::new(opts(V5));
+    peer.session.connect(peer.now).unwrap();
+    peer.sent();
+    peer.broker(connack_with(vec![
+        Property::ServerKeepAlive(5),
+        Property::ReceiveMaximum(3),
+        Property::MaximumPacketSize(200),
+        Property::TopicAliasMaximum(4),
+        Property::MaximumQoS(1),
+        Property::RetainAvailable(0),
+    ]));
+    let [Event::Connected(c)] = &peer.events()[..] else { panic!() };
+    let s = &c.server;
+    assert_eq!((s.keep_alive, s.receive_maximum, s.maximum_packet_size), (5, 3, Some(200)));
+    assert_eq!((s.topic_alias_maximum, s.maximum_qos, s.retain_available), (4, QoS::AtLeastOnce, false));
+    // The broker's keep alive (5 s) replaces ours (60 s).
+    assert_eq!(peer.session.poll_timeout(), Some(Instant::from_millis(1_000 + 5_000)));
+    assert_eq!(
+        peer.publish("a", b"x", QoS::ExactlyOnce),
+        Err(SessionError::QoSNotSupported { requested: QoS::ExactlyOnce, maximum: QoS::AtLeastOnce })
+    );
+    let retained = Publish { retain: true, ..Publish::new("a", &b"x"[..]) };
+    assert_eq!(peer.session.publish(peer.now, retained), Err(SessionError::RetainNotSupported));
+    assert!(peer.sent().is_empty());
+}
+
+// ---------- PUBLISH flows ----------
+
+#[test]
+fn qos0_publish_is_sent_at_once() {
+    for v in [V311, V5] {
+        let mut peer = Peer::connected(opts(v));
+        assert_eq!(peer.publish("lab/a", b"1", QoS::AtMostOnce), Ok(0));
+        let [Packet::Publish(p)] = &peer.sent()[..] else { panic!() };
+        assert_eq!((p.topic.as_str(), &p.payload[..], p.qos), ("lab/a", &b"1"[..], QoS::AtMostOnce));
+    }
+}
+
+#[test]
+fn qos1_publish_completes_on_puback() {
+    for v in [V311, V5] {
+        let mut peer = Peer::connected(opts(v));
+        let id = peer.publish("lab/a", b"1", QoS::AtLeastOnce).unwrap();
+        let [Packet::Publish(p)] = &peer.sent()[..] else { panic!() };
+        assert_eq!((p.packet_id, p.qos, p.dup), (id, QoS::AtLeastOnce, false));
+        assert_eq!(peer.session.unacknowledged(), 1);
+        peer.broker(Packet::PubAck(Ack::new(id)));
+        assert_eq!(peer.events(), vec![Event::PublishAcknowledged { packet_id: id, reason: ReasonCode::SUCCESS }]);
+        assert_eq!(peer.session.unacknowledged(), 0);
+    }
+}
+
+#[test]
+fn qos2_publish_goes_through_pubrec_pubrel_pubcomp() {
+    for v in [V311, V5] {
+        let mut peer = Peer::connected(opts(v));
+        let id = peer.publish("lab/a", b"1", QoS::ExactlyOnce).unwrap();
+        assert!(matches!(peer.sent()[..], [Packet::Publish(_)]));
+        peer.broker(Packet::PubRec(Ack::new(id)));
+        assert_eq!(peer.sent(), vec![Packet::PubRel(Ack::new(id))]);
+        assert!(peer.events().is_empty());
+        // A repeated PUBREC is answered with PUBREL again.
+        peer.broker(Packet::PubRec(Ack::new(id)));
+        assert_eq!(peer.sent(), vec![Packet::PubRel(Ack::new(id))]);
+        peer.broker(Packet::PubComp(Ack::new(id)));
+        assert_eq!(peer.events(), vec![Event::PublishAcknowledged { packet_id: id, reason: ReasonCode::SUCCESS }]);
+    }
+}
+
+#[test]
+fn pubrec_with_error_ends_the_flow_without_pubrel() {
+    let mut peer = Peer::connected(opts(V5));
+    let id = peer.publish("lab/a", b"1", QoS::ExactlyOnce).unwrap();
+    peer.sent();
+    peer.broker(Packet::PubRec(Ack { reason: ReasonCode::NOT_AUTHORIZED, ..Ack::new(id) }));
+    assert!(peer.sent().is_empty());
+    assert_eq!(peer.events(), vec![Event::PublishAcknowledged { packet_id: id, reason: ReasonCode::NOT_AUTHORIZED }]);
+}
+
+#[test]
+fn inbound_qos1_is_delivered_and_acknowledged() {
+    let mut peer = Peer::connected(opts(V311));
+    peer.broker(incoming("lab/x", QoS::AtLeastOnce, 9));
+    assert!(matches!(&peer.events()[..], [Event::Message(p)] if p.topic == "lab/x"));
+    assert_eq!(peer.sent(), vec![Packet::PubAck(Ack::new(9))]);
+}
+
+#[test]
+fn inbound_qos2_is_delivered_exactly_once() {
+    for v in [V311, V5] {
+        let mut peer = Peer::connected(opts(v));
+        peer.broker(incoming("lab/x", QoS::ExactlyOnce, 9));
+        assert_eq!(peer.events().len(), 1);
+        assert_eq!(peer.sent(), vec![Packet::PubRec(Ack::new(9))]);
+        // The broker did not see our PUBREC and sends the message again with DUP.
+        let Packet::Publish(again) = incoming("lab/x", QoS::ExactlyOnce, 9) else { unreachable!() };
+        peer.broker(Packet::Publish(Publish { dup: true, ..again }));
+        assert!(peer.events().is_empty(), "a QoS 2 duplicate must not be delivered twice");
+        assert_eq!(peer.sent(), vec![Packet::PubRec(Ack::new(9))]);
+        peer.broker(Packet::PubRel(Ack::new(9)));
+        assert_eq!(peer.sent(), vec![Packet::PubComp(Ack::new(9))]);
+        // After PUBREL the id is free: a new message with it is a new message.
+        peer.broker(incoming("lab/y", QoS::ExactlyOnce, 9));
+        assert!(matches!(&peer.events()[..], [Event::Message(p)] if p.topic == "lab/y"));
+    }
+}
+
+#[test]
+fn duplicate_pubrel_is_answered_not_fatal() {
+    for (v, second_reason) in [(V311, ReasonCode::SUCCESS), (V5, ReasonCode::PACKET_IDENTIFIER_NOT_FOUND)] {
+        let mut peer = Peer::connected(opts(v));
+        peer.broker(incoming("lab/x", QoS::ExactlyOnce, 4));
+        peer.broker(Packet::PubRel(Ack::new(4)));
+        peer.broker(Packet::PubRel(Ack::new(4)));
+        let sent = peer.sent();
+        assert_eq!(sent[1], Packet::PubComp(Ack::new(4)));
+        assert_eq!(sent[2], Packet::PubComp(Ack { reason: second_reason, ..Ack::new(4) }));
+        assert!(peer.session.is_connected());
+        assert_eq!(peer.events().len(), 1);
+    }
+}
+
+#[test]
+fn packet_ids_are_not_reused_while_in_flight() {
+    let mut peer = Peer::connected(opts(V311));
+    let mut ids = std::collections::BTreeSet::new();
+    for _ in 0..65_535 {
+        let id = peer.publish("lab/a", b"", QoS::AtLeastOnce).unwrap();
+        assert!(id != 0 && ids.insert(id), "id {id} reused while in flight");
+    }
+    assert_eq!(peer.publish("lab/a", b"", QoS::AtLeastOnce), Err(SessionError::NoPacketIdAvailable));
+    peer.sent();
+    peer.broker(Packet::PubAck(Ack::new(300)));
+    peer.events();
+    assert_eq!(peer.publish("lab/a", b"", QoS::AtLeastOnce), Ok(300), "the only free id is the acknowledged one");
+}
+
+#[test]
+fn receive_maximum_limits_messages_in_flight() {
+    let mut peer = Peer::new(opts(V5));
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(connack_with(vec![Property::ReceiveMaximum(2)]));
+    peer.sent();
+    peer.events();
+    let ids: Vec<u16> = (0..3).map(|_| peer.publish("lab/a", b"x", QoS::AtLeastOnce).unwrap()).collect();
+    let sent = peer.sent();
+    assert_eq!(sent.len(), 2, "only the broker's receive maximum may be in flight");
+    peer.broker(Packet::PubAck(Ack::new(ids[0])));
+    let [Packet::Publish(third)] = &peer.sent()[..] else { panic!("third message not released") };
+    assert_eq!(third.packet_id, ids[2]);
+}
+
+#[test]
+fn packet_over_the_brokers_maximum_is_refused_and_not_sent() {
+    let mut peer = Peer::new(opts(V5));
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(connack_with(vec![Property::MaximumPacketSize(64)]));
+    peer.sent();
+    peer.events();
+    let err = peer.publish("lab/a", &[0u8; 100], QoS::AtLeastOnce).unwrap_err();
+    assert!(matches!(err, SessionError::PacketTooLarge { maximum: 64, .. }), "{err:?}");
+    assert!(peer.sent().is_empty());
+    // The refused message is not waiting anywhere.
+    assert_eq!(peer.session.unacknowledged(), 0);
+}
+
+#[test]
+fn messages_wait_while_disconnected() {
+    let mut peer = Peer::new(opts(V311));
+    let id = peer.publish("lab/a", b"queued", QoS::AtLeastOnce).unwrap();
+    assert!(peer.sent().is_empty());
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(Packet::ConnAck(ConnAck::default()));
+    let sent = peer.sent();
+    assert!(matches!(&sent[..], [Packet::Connect(_), Packet::Publish(p)] if p.packet_id == id));
+}
+
+// ---------- Topic aliases ----------
+
+#[test]
+fn inbound_topic_aliases_are_resolved() {
+    let mut o = opts(V5);
+    o.topic_alias_maximum = Some(5);
+    let mut peer = Peer::connected(o);
+    let with_alias = |topic: &str| {
+        Packet::Publish(Publish {
+            properties: vec![Property::TopicAlias(2)].into(),
+            ..Publish::new(topic, &b"v"[..])
+        })
+    };
+    peer.broker(with_alias("lab/long/topic"));
+    peer.broker(with_alias(""));
+    let topics: Vec<String> = peer
+        .events()
+        .into_iter()
+        .map(|e| match e {
+            Event::Message(p) => p.topic,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(topics, ["lab/long/topic", "lab/long/topic"]);
+}
+
+#[test]
+fn topic_alias_never_set_is_a_protocol_error() {
+    let mut o = opts(V5);
+    o.topic_alias_maximum = Some(5);
+    let mut peer = Peer::connected(o);
+    peer.broker(Packet::Publish(Publish {
+        properties: vec![Property::TopicAlias(3)].into(),
+        ..Publish::new("", &b"v"[..])
+    }));
+    assert_eq!(peer.closed_by(), CloseReason::ProtocolViolation(ProtocolViolation::TopicAliasNotSet(3)));
+    assert_eq!(
+        peer.sent(),
+        vec![Packet::Disconnect(Disconnect { reason: ReasonCode::PROTOCOL_ERROR, ..Default::default() })]
+    );
+}
+
+#[test]
+fn topic_alias_above_our_maximum_is_refused() {
+    let mut peer = Peer::connected(opts(V5));
+    peer.broker(Packet::Publish(Publish {
+        properties: vec![Property::TopicAlias(1)].into(),
+        ..Publish::new("lab/a", &b"v"[..])
+    }));
+    assert_eq!(peer.closed_by(), CloseReason::ProtocolViolation(ProtocolViolation::TopicAliasInvalid(1)));
+    assert_eq!(
+        peer.sent(),
+        vec![Packet::Disconnect(Disconnect { reason: ReasonCode::TOPIC_ALIAS_INVALID, ..Default::default() })]
+    );
+}
+
+#[test]
+fn outbound_topic_aliases_when_enabled() {
+    let mut o = opts(V5);
+    o.use_topic_aliases = true;
+    let mut peer = Peer::new(o);
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(connack_with(vec![Property::TopicAliasMaximum(1)]));
+    peer.sent();
+    for topic in ["lab/a", "lab/a", "lab/b"] {
+        peer.publish(topic, b"x", QoS::AtMostOnce).unwrap();
+    }
+    let sent: Vec<(String, Option<u16>)> = peer
+        .sent()
+        .into_iter()
+        .map(|p| match p {
+            Packet::Publish(p) => (p.topic.clone(), p.properties.topic_alias()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(sent, [("lab/a".into(), Some(1)), (String::new(), Some(1)), ("lab/b".into(), None)]);
+}
+
+// ---------- SUBSCRIBE and UNSUBSCRIBE ----------
+
+#[test]
+fn suback_results_are_reported_per_filter() {
+    let mut peer = Peer::connected(opts(V5));
+    let filters = vec![SubscribeFilter::new("lab/#", QoS::ExactlyOnce), SubscribeFilter::new("secret/#", QoS::AtMostOnce)];
+    let id = peer.session.subscribe(peer.now, filters).unwrap();
+    let [Packet::Subscribe(s)] = &peer.sent()[..] else { panic!() };
+    assert_eq!(s.filters.len(), 2);
+    peer.broker(Packet::SubAck(SubAck {
+        packet_id: id,
+        reasons: vec![ReasonCode::GRANTED_QOS_1, ReasonCode::NOT_AUTHORIZED],
+        ..Default::default()
+    }));
+    let [Event::Subscribed { results, .. }] = &peer.events()[..] else { panic!() };
+    assert_eq!(results[0].result, Ok(QoS::AtLeastOnce));
+    assert_eq!(results[1].result, Err(ReasonCode::NOT_AUTHORIZED));
+    let held: Vec<&str> = peer.session.subscriptions().map(|(f, _)| f).collect();
+    assert_eq!(held, ["lab/#"], "only granted subscriptions are held");
+}
+
+#[test]
+fn suback_count_mismatch_is_a_protocol_error() {
+    let mut peer = Peer::connected(opts(V5));
+    let id = peer.session.subscribe(peer.now, vec![SubscribeFilter::new("a", QoS::AtMostOnce)]).unwrap();
+    peer.sent();
+    peer.broker(Packet::SubAck(SubAck { packet_id: id, reasons: vec![ReasonCode(0), ReasonCode(0)], ..Default::default() }));
+    assert!(matches!(
+        peer.closed_by(),
+        CloseReason::ProtocolViolation(ProtocolViolation::ResultCountMismatch { expected: 1, received: 2, .. })
+    ));
+    assert_eq!(
+        peer.sent(),
+        vec![Packet::Disconnect(Disconnect { reason: ReasonCode::PROTOCOL_ERROR, ..Default::default() })]
+    );
+}
+
+#[test]
+fn unsubscribe_removes_the_held_subscription() {
+    let mut peer = Peer::connected(opts(V311));
+    let id = peer.session.subscribe(peer.now, vec![SubscribeFilter::new("lab/#", QoS::AtMostOnce)]).unwrap();
+    peer.broker(Packet::SubAck(SubAck { packet_id: id, reasons: vec![ReasonCode(0)], ..Default::default() }));
+    let id = peer.session.unsubscribe(peer.now, vec!["lab/#".into()]).unwrap();
+    peer.broker(Packet::UnsubAck(UnsubAck { packet_id: id, ..Default::default() }));
+    let events = peer.events();
+    assert!(matches!(&events[..], [_, Event::Unsubscribed { results, .. }] if results == &vec![("lab/#".to_string(), ReasonCode::SUCCESS)]));
+    assert_eq!(peer.session.subscriptions().count(), 0);
+}
+
+#[test]
+fn subscribe_needs_a_connection() {
+    let mut peer = Peer::new(opts(V311));
+    assert_eq!(
+        peer.session.subscribe(peer.now, vec![SubscribeFilter::new("a", QoS::AtMostOnce)]),
+        Err(SessionError::NotConnected)
+    );
+}
+
+// ---------- Session resumption ----------
+
+#[test]
+fn resumed_session_resends_publish_with_dup_and_pubrel() {
+    let mut o = opts(V311);
+    o.clean_start = false;
+    let mut peer = Peer::connected(o);
+    let q1 = peer.publish("lab/1", b"a", QoS::AtLeastOnce).unwrap();
+    let q2 = peer.publish("lab/2", b"b", QoS::ExactlyOnce).unwrap();
+    let q2b = peer.publish("lab/3", b"c", QoS::ExactlyOnce).unwrap();
+    peer.sent();
+    peer.broker(Packet::PubRec(Ack::new(q2b)));
+    peer.sent();
+    peer.session.handle_transport_closed(peer.now);
+    assert_eq!(peer.closed_by(), CloseReason::TransportClosed);
+
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(Packet::ConnAck(ConnAck { session_present: true, ..ConnAck::default() }));
+    let sent = peer.sent();
+    let [Packet::Connect(_), Packet::Publish(a), Packet::Publish(b), Packet::PubRel(rel)] = &sent[..] else {
+        panic!("{sent:?}")
+    };
+    assert_eq!((a.packet_id, a.dup), (q1, true));
+    assert_eq!((b.packet_id, b.dup), (q2, true));
+    assert_eq!(rel.packet_id, q2b);
+    let [Event::Connected(c)] = &peer.events()[..] else { panic!() };
+    assert_eq!((c.session_present, c.resent), (true, 3));
+}
+
+#[test]
+fn lost_session_resubscribes_and_sends_unacknowledged_messages_again() {
+    let mut peer = Peer::connected(opts(V5));
+    let id = peer.session.subscribe(peer.now, vec![SubscribeFilter::new("lab/#", QoS::AtLeastOnce)]).unwrap();
+    peer.broker(Packet::SubAck(SubAck { packet_id: id, reasons: vec![ReasonCode(1)], ..Default::default() }));
+    peer.publish("lab/out", b"keep me", QoS::AtLeastOnce).unwrap();
+    peer.sent();
+    peer.events();
+    peer.session.handle_transport_closed(peer.now);
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(Packet::ConnAck(ConnAck::default()));
+    let sent = peer.sent();
+    assert!(matches!(&sent[1], Packet::Subscribe(s) if s.filters[0].filter == "lab/#" && s.filters[0].options.qos == QoS::AtLeastOnce));
+    assert!(matches!(&sent[2], Packet::Publish(p) if &p.payload[..] == b"keep me" && !p.dup));
+    let events = peer.events();
+    let Event::Connected(c) = &events[1] else { panic!("{events:?}") };
+    assert_eq!(c.resubscribed, ["lab/#"]);
+}
+
+#[test]
+fn session_present_on_clean_start_is_a_protocol_error() {
+    let mut peer = Peer::new(opts(V311));
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(Packet::ConnAck(ConnAck { session_present: true, ..ConnAck::default() }));
+    assert_eq!(peer.closed_by(), CloseReason::ProtocolViolation(ProtocolViolation::SessionPresentOnCleanStart));
+}
+
+// ---------- Keep alive ----------
+
+#[test]
+fn pingreq_when_idle_and_dead_without_pingresp() {
+    let mut o = opts(V311);
+    o.keep_alive = 10;
+    let mut peer = Peer::connected(o);
+    assert_eq!(peer.session.poll_timeout(), Some(Instant::from_millis(11_000)));
+    peer.advance(9_999);
+    assert!(peer.sent().is_empty());
+    peer.advance(1);
+    assert_eq!(peer.sent(), vec![Packet::PingReq]);
+    peer.broker(Packet::PingResp);
+    peer.advance(9_999);
+    assert!(peer.sent().is_empty() && peer.session.is_connected());
+    peer.advance(1);
+    assert_eq!(peer.sent(), vec![Packet::PingReq]);
+    // No answer within half the interval: the connection is dead.
+    peer.advance(4_999);
+    assert!(peer.session.is_connected());
+    peer.advance(1);
+    assert_eq!(peer.closed_by(), CloseReason::KeepAliveTimeout);
+    assert_eq!(peer.session.poll_timeout(), None);
+}
+
+#[test]
+fn receiving_alone_does_not_postpone_our_ping() {
+    let mut o = opts(V311);
+    o.keep_alive = 10;
+    let mut peer = Peer::connected(o);
+    for _ in 0..10 {
+        peer.advance(1_000);
+        peer.broker(incoming("lab/x", QoS::AtMostOnce, 0));
+    }
+    assert_eq!(peer.sent(), vec![Packet::PingReq], "the broker needs to hear from us within the keep alive");
+}
+
+#[test]
+fn keep_alive_zero_never_pings() {
+    let mut o = opts(V311);
+    o.keep_alive = 0;
+    let mut peer = Peer::connected(o);
+    assert_eq!(peer.session.poll_timeout(), None);
+    peer.advance(1_000_000);
+    assert!(peer.sent().is_empty());
+}
+
+#[test]
+fn no_connack_within_the_timeout() {
+    let mut o = opts(V311);
+    o.connect_timeout = Duration::from_secs(5);
+    let mut peer = Peer::new(o);
+    peer.session.connect(peer.now).unwrap();
+    peer.advance(5_000);
+    assert_eq!(peer.closed_by(), CloseReason::ConnectTimeout);
+}
+
+// ---------- A broker misbehaving ----------
+
+#[test]
+fn puback_for_an_id_never_sent() {
+    for v in [V311, V5] {
+        let mut peer = Peer::connected(opts(v));
+        peer.broker(Packet::PubAck(Ack::new(77)));
+        assert!(matches!(
+            peer.closed_by(),
+            CloseReason::ProtocolViolation(ProtocolViolation::UnknownPacketId { packet_id: 77, .. })
+        ));
+        let sent = peer.sent();
+        if v == V5 {
+            assert_eq!(sent, vec![Packet::Disconnect(Disconnect { reason: ReasonCode::PROTOCOL_ERROR, ..Default::default() })]);
+        } else {
+            assert!(sent.is_empty(), "3.1.1 has no DISCONNECT from client with a reason");
+        }
+    }
+}
+
+#[test]
+fn connack_twice() {
+    let mut peer = Peer::connected(opts(V5));
+    peer.broker(Packet::ConnAck(ConnAck::default()));
+    assert_eq!(peer.closed_by(), CloseReason::ProtocolViolation(ProtocolViolation::ConnAckTwice));
+}
+
+#[test]
+fn packet_before_connack() {
+    let mut peer = Peer::new(opts(V5));
+    peer.session.connect(peer.now).unwrap();
+    peer.sent();
+    peer.broker(incoming("lab/a", QoS::AtMostOnce, 0));
+    assert_eq!(
+        peer.closed_by(),
+        CloseReason::ProtocolViolation(ProtocolViolation::PacketBeforeConnAck(webmqtt_codec::PacketType::Publish))
+    );
+}
+
+#[test]
+fn malformed_bytes_end_the_session_with_0x81() {
+    let mut peer = Peer::connected(opts(V5));
+    // PUBLISH with QoS 3.
+    peer.broker_bytes(&[0x36, 0x05, 0x00, 0x01, b'a', 0x00, 0x01]);
+    assert!(matches!(peer.closed_by(), CloseReason::ProtocolViolation(ProtocolViolation::Malformed(_))));
+    assert_eq!(
+        peer.sent(),
+        vec![Packet::Disconnect(Disconnect { reason: ReasonCode::MALFORMED_PACKET, ..Default::default() })]
+    );
+    // Nothing more is read from a dead connection.
+    peer.broker(incoming("lab/a", QoS::AtMostOnce, 0));
+    assert!(peer.events().is_empty());
+}
+
+#[test]
+fn packet_over_our_maximum_ends_the_session_with_0x95() {
+    let mut o = opts(V5);
+    o.maximum_packet_size = Some(32);
+    let mut peer = Peer::connected(o);
+    peer.broker(Packet::Publish(Publish::new("lab/a", vec![0u8; 64])));
+    assert!(matches!(peer.closed_by(), CloseReason::ProtocolViolation(ProtocolViolation::Malformed(_))));
+    assert_eq!(
+        peer.sent(),
+        vec![Packet::Disconnect(Disconnect { reason: ReasonCode::PACKET_TOO_LARGE, ..Default::default() })]
+    );
+}
+
+#[test]
+fn server_disconnect_is_reported_with_its_reason() {
+    let mut peer = Peer::connected(opts(V5));
+    peer.broker(Packet::Disconnect(Disconnect {
+        reason: ReasonCode::SESSION_TAKEN_OVER,
+        properties: vec![Property::ReasonString("another client".into())].into(),
+    }));
+    assert_eq!(
+        peer.closed_by(),
+        CloseReason::ServerDisconnect {
+            reason: ReasonCode::SESSION_TAKEN_OVER,
+            reason_string: Some("another client".into()),
+            server_reference: None
+        }
+    );
+}
+
+#[test]
+fn bytes_in_any_chunking_give_the_same_events() {
+    let mut whole = Peer::connected(opts(V5));
+    let mut stream = Vec::new();
+    for i in 0..5u16 {
+        stream.extend(incoming(&format!("lab/{i}"), QoS::AtLeastOnce, i + 1).to_bytes(V5).unwrap());
+    }
+    whole.broker_bytes(&stream);
+    let expected = whole.events();
+    assert_eq!(expected.len(), 5);
+    for chunk in [1, 2, 3, 7] {
+        let mut peer = Peer::connected(opts(V5));
+        for piece in stream.chunks(chunk) {
+            peer.broker_bytes(piece);
+        }
+        assert_eq!(peer.events(), expected, "chunk size {chunk}");
+    }
+}
