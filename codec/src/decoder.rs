@@ -22,11 +22,13 @@ pub struct Decoder {
     max_packet_size: usize,
     buf: BytesMut,
     failed: Option<DecodeError>,
+    /// Offset in `buf` of the first packet whose fixed header `push` has not checked.
+    unchecked: usize,
 }
 
 impl Decoder {
     pub fn new(version: ProtocolVersion) -> Self {
-        Self { version, max_packet_size: MAX_PACKET_SIZE, buf: BytesMut::new(), failed: None }
+        Self { version, max_packet_size: MAX_PACKET_SIZE, buf: BytesMut::new(), failed: None, unchecked: 0 }
     }
 
     /// Packets larger than `max` bytes (fixed header included) are refused.
@@ -64,16 +66,40 @@ impl Decoder {
 
     /// Adds received bytes. Fails if the packet they continue is too large or its
     /// header is malformed; then nothing more is buffered.
+    ///
+    /// Every fixed header the bytes complete is checked, not only the first one's: when
+    /// whole packets stand before a bad header, they stay to be taken out, nothing past
+    /// the bad header is kept, and `next_packet` fails on reaching it.
     pub fn push(&mut self, data: &[u8]) -> Result<(), DecodeError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        match FixedHeader::parse(&self.buf, data) {
-            Ok(Some(header)) => self.check_size(&header)?,
-            Ok(None) => {}
-            Err(e) => return Err(self.fail(e)),
+        let mut keep = data.len();
+        while self.unchecked < self.buf.len() + data.len() {
+            let at = self.unchecked;
+            let parsed = match self.buf.get(at..) {
+                Some(rest) if !rest.is_empty() => FixedHeader::parse(rest, data),
+                _ => FixedHeader::parse(data.get(at - self.buf.len()..).unwrap_or_default(), &[]),
+            };
+            let error = match parsed {
+                Ok(Some(header)) if header.packet_len() <= self.max_packet_size => {
+                    self.unchecked = at + header.packet_len();
+                    continue;
+                }
+                Ok(Some(header)) => {
+                    DecodeError::PacketTooLarge { size: header.packet_len(), maximum: self.max_packet_size }
+                }
+                Ok(None) => break,
+                Err(e) => e,
+            };
+            if at == 0 {
+                return Err(self.fail(error));
+            }
+            // Keep the bad header itself (at most 5 bytes) for `next_packet` to fail on.
+            keep = (at + 5).saturating_sub(self.buf.len()).min(data.len());
+            break;
         }
-        self.buf.extend_from_slice(data);
+        self.buf.extend_from_slice(data.get(..keep).unwrap_or_default());
         Ok(())
     }
 
@@ -92,6 +118,7 @@ impl Decoder {
             return Ok(None);
         }
         let mut frame = self.buf.split_to(header.packet_len());
+        self.unchecked = self.unchecked.saturating_sub(header.packet_len());
         let body = frame.split_off(header.header_len).freeze();
         Packet::decode_body(self.version, header.first_byte, &body).map(Some).map_err(|e| self.fail(e))
     }

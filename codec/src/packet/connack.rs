@@ -21,7 +21,10 @@ const OWNER: PropertyOwner = PropertyOwner::Packet(PacketType::ConnAck);
 impl ConnAck {
     pub(crate) fn decode(r: &mut Reader<'_>, version: ProtocolVersion) -> Result<Self, DecodeError> {
         let flags = r.u8("acknowledge flags")?;
-        if flags & 0xFE != 0 {
+        // 3.1 predates the session-present flag: its whole first byte is reserved
+        // (and the encoder cannot write session present in 3.1).
+        let reserved = if version == ProtocolVersion::V3_1 { 0xFF } else { 0xFE };
+        if flags & reserved != 0 {
             return Err(DecodeError::ReservedConnAckFlags { flags });
         }
         let code = r.u8("return code")?;
@@ -32,7 +35,7 @@ impl ConnAck {
             ReasonCode::from_v3_connack(code).ok_or(invalid)?
         };
         let session_present = flags & 0x01 != 0;
-        // 3.1 predates the session-present flag; 3.1.1 and 5.0 forbid it on refusal.
+        // 3.1.1 and 5.0 forbid session present on refusal [MQTT-3.2.2-4].
         if session_present && reason.is_error() {
             return Err(DecodeError::SessionPresentOnRefusal);
         }
