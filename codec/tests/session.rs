@@ -718,3 +718,62 @@ fn bytes_in_any_chunking_give_the_same_events() {
         assert_eq!(peer.events(), expected, "chunk size {chunk}");
     }
 }
+
+#[test]
+fn lost_session_sends_a_message_awaiting_pubcomp_again() {
+    let mut peer = Peer::connected(opts(V311));
+    let id = peer.publish("lab/q2", b"once", QoS::ExactlyOnce).unwrap();
+    peer.broker(Packet::PubRec(Ack::new(id)));
+    peer.sent();
+    // Our PUBREL may never have reached the broker; it forgot the session.
+    peer.session.handle_transport_closed(peer.now);
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(Packet::ConnAck(ConnAck::default()));
+    let sent = peer.sent();
+    assert!(
+        matches!(&sent[..], [Packet::Connect(_), Packet::Publish(p)] if &p.payload[..] == b"once" && !p.dup),
+        "{sent:?}"
+    );
+    assert_eq!(peer.session.unacknowledged(), 1);
+}
+
+#[test]
+fn reconnect_resumes_a_5_0_session_that_outlives_the_connection() {
+    let mut o = opts(V5);
+    o.session_expiry_interval = Some(300);
+    let mut peer = Peer::connected(o);
+    peer.session.handle_transport_closed(peer.now);
+    peer.session.connect(peer.now).unwrap();
+    let [Packet::Connect(c)] = &peer.sent()[..] else { panic!() };
+    assert!(!c.clean_start, "the broker still holds the session: resume it");
+    peer.broker(Packet::ConnAck(ConnAck { session_present: true, ..ConnAck::default() }));
+    assert!(peer.session.is_connected());
+}
+
+#[test]
+fn reconnect_stays_clean_when_the_session_ended_with_the_connection() {
+    for o in [opts(V311), opts(V5)] {
+        let mut peer = Peer::connected(o);
+        peer.session.handle_transport_closed(peer.now);
+        peer.session.connect(peer.now).unwrap();
+        let [Packet::Connect(c)] = &peer.sent()[..] else { panic!() };
+        assert!(c.clean_start);
+    }
+}
+
+#[test]
+fn traffic_after_pingreq_keeps_the_connection_alive() {
+    let mut o = opts(V311);
+    o.keep_alive = 10;
+    let mut peer = Peer::connected(o);
+    peer.advance(10_000);
+    assert_eq!(peer.sent(), vec![Packet::PingReq]);
+    // A burst of messages; the PINGRESP is queued behind them.
+    for _ in 0..3 {
+        peer.advance(4_000);
+        peer.broker(incoming("lab/x", QoS::AtMostOnce, 0));
+    }
+    assert!(peer.session.is_connected());
+    peer.broker(Packet::PingResp);
+    assert!(peer.session.is_connected());
+}

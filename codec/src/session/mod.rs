@@ -80,6 +80,10 @@ pub struct Session {
     incoming_qos2: BTreeSet<u16>,
     inbound_aliases: BTreeMap<u16, String>,
     outbound_aliases: BTreeMap<String, u16>,
+    /// A CONNACK has accepted us once: later connections resume the session.
+    accepted_once: bool,
+    /// Clean start as sent in the current CONNECT.
+    clean_start_sent: bool,
 }
 
 impl Session {
@@ -107,6 +111,8 @@ impl Session {
             incoming_qos2: BTreeSet::new(),
             inbound_aliases: BTreeMap::new(),
             outbound_aliases: BTreeMap::new(),
+            accepted_once: false,
+            clean_start_sent: true,
         }
     }
 
@@ -141,22 +147,38 @@ impl Session {
         self.in_flight.len() + self.queued.len()
     }
 
+    /// Whether the next CONNECT asks for a clean start. The first connection does
+    /// what the options say; later ones resume the session whenever the broker
+    /// may still hold it: always if the options said so, and in 5.0 whenever a
+    /// session expiry keeps it beyond the connection. (In 3.x a clean session
+    /// ends with its connection, so there is nothing to resume.)
+    fn clean_start_for_next_connect(&self) -> bool {
+        let o = &self.options;
+        if !self.accepted_once || !o.clean_start {
+            return o.clean_start;
+        }
+        !(o.version.is_v5() && o.session_expiry_interval.is_some_and(|s| s > 0))
+    }
+
     /// Starts a connection on a transport that has just opened: queues CONNECT.
     /// Fails, and stays disconnected, if the options cannot be encoded.
     pub fn connect(&mut self, now: Instant) -> Result<(), SessionError> {
+        self.forget_pending_requests();
         self.decoder = Self::decoder_for(&self.options);
         self.transmit.clear();
         self.inbound_aliases.clear();
         self.outbound_aliases.clear();
         self.ping_sent = None;
         self.server = ServerLimits::defaults(self.options.keep_alive);
-        let mut connect = self.options.connect_packet(self.options.clean_start);
-        if connect.client_id.is_empty() && !self.options.clean_start {
+        let clean_start = self.clean_start_for_next_connect();
+        let mut connect = self.options.connect_packet(clean_start);
+        if connect.client_id.is_empty() && !clean_start {
             if let Some(id) = &self.assigned_client_id {
                 connect.client_id = id.clone();
             }
         }
         self.write(now, &Packet::Connect(connect))?;
+        self.clean_start_sent = clean_start;
         self.state = State::Connecting(now);
         self.last_received = now;
         Ok(())
@@ -221,7 +243,9 @@ impl Session {
             State::Connected => {
                 let keep_alive = self.keep_alive()?;
                 Some(match self.ping_sent {
-                    Some(sent) => sent + keep_alive / 2,
+                    // Anything from the broker shows it is alive: a PINGRESP
+                    // queued behind a burst of messages is not a dead broker.
+                    Some(sent) => sent.max(self.last_received) + keep_alive / 2,
                     None => self.last_sent.min(self.last_received) + keep_alive,
                 })
             }
@@ -439,9 +463,10 @@ impl Session {
             self.state = State::Disconnected;
             return;
         }
-        if ack.session_present && self.options.clean_start {
+        if ack.session_present && self.clean_start_sent {
             return self.violation(now, ProtocolViolation::SessionPresentOnCleanStart);
         }
+        self.accepted_once = true;
         self.server = server_limits(&ack, self.options.keep_alive);
         if let Some(id) = ack.properties.assigned_client_identifier() {
             self.assigned_client_id = Some(id.to_owned());
@@ -481,18 +506,15 @@ impl Session {
     }
 
     /// The broker has no session for us: its half of every flow is gone. Messages
-    /// it never acknowledged go out again as new messages (nothing is lost), the
-    /// inbound QoS 2 state is dropped, and our subscriptions are made again.
+    /// whose flow did not complete go out again as new messages (nothing is lost;
+    /// a QoS 2 message awaiting PUBCOMP may arrive twice, since the broker may or
+    /// may not have released it), the inbound QoS 2 state is dropped, and our
+    /// subscriptions are made again.
     fn start_new_session(&mut self, now: Instant) -> Vec<String> {
         let mut flights: Vec<InFlight> = core::mem::take(&mut self.in_flight).into_values().collect();
         flights.sort_by_key(|f| f.seq);
         for f in flights.into_iter().rev() {
-            // A message awaiting PUBCOMP has been received by the broker already.
-            if f.awaiting == Awaiting::PubComp {
-                self.release_packet_id(f.publish.packet_id);
-            } else {
-                self.queued.push_front(Publish { dup: false, ..f.publish });
-            }
+            self.queued.push_front(Publish { dup: false, ..f.publish });
         }
         self.incoming_qos2.clear();
         if self.subscriptions.is_empty() {
@@ -671,15 +693,19 @@ impl Session {
         self.close(CloseReason::ProtocolViolation(violation));
     }
 
-    fn close(&mut self, reason: CloseReason) {
-        self.state = State::Disconnected;
-        self.ping_sent = None;
-        // (Un)subscribes are not part of the session state: they are not resent.
+    /// (Un)subscribes are not part of the session state: they are not resent.
+    fn forget_pending_requests(&mut self) {
         for id in self.pending_subscribes.keys().chain(self.pending_unsubscribes.keys()) {
             self.ids_in_use.remove(id);
         }
         self.pending_subscribes.clear();
         self.pending_unsubscribes.clear();
+    }
+
+    fn close(&mut self, reason: CloseReason) {
+        self.state = State::Disconnected;
+        self.ping_sent = None;
+        self.forget_pending_requests();
         self.events.push_back(Event::ConnectionClosed(reason));
     }
 }

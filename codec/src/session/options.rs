@@ -12,7 +12,8 @@ pub struct ConnectOptions {
     pub version: ProtocolVersion,
     /// May be empty in 3.1.1 (with a clean session) and 5.0: the broker assigns one.
     pub client_id: String,
-    /// Clean Session (3.x) / Clean Start (5.0) on the first connection.
+    /// Clean Session (3.x) / Clean Start (5.0) on the first connection; later
+    /// connections resume the session when the broker may still hold it.
     pub clean_start: bool,
     /// Seconds; 0 turns keep alive off.
     pub keep_alive: u16,
