@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# README command 2: install what is missing, then run every test suite.
+#
+# Installs (only what is missing): Rust target wasm32-unknown-unknown,
+# wasm-bindgen-cli, trunk, and the Debian packages mosquitto, mosquitto-clients,
+# chromium, chromium-driver. Then runs each suite below, even after one fails,
+# prints a summary, and exits non-zero if any suite failed. Needs no stdin
+# (works with CI=true); stops whatever it started.
+#
+# Environment: WEBMQTT_SUITE_TIMEOUT (seconds per suite, default 2400),
+# WEBMQTT_TEST_MQTT_PORT (18830), WEBMQTT_TEST_WS_PORT (19001).
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+SUITE_TIMEOUT="${WEBMQTT_SUITE_TIMEOUT:-2400}"
+# The broker check uses its own ports, so that it does not clash with run-app.sh.
+WEBMQTT_MQTT_PORT="${WEBMQTT_TEST_MQTT_PORT:-18830}"
+WEBMQTT_WS_PORT="${WEBMQTT_TEST_WS_PORT:-19001}"
+export CARGO_TERM_PROGRESS_WHEN=never
+
+header() {
+    printf '\n==============================================================\n'
+    printf '== %s\n' "$*"
+    printf '==============================================================\n'
+}
+
+webmqtt_install_traps
+
+header "setup: toolchain and packages"
+ensure_wasm_target || webmqtt_die "could not add the wasm32-unknown-unknown target"
+ensure_wasm_bindgen || webmqtt_die "could not install wasm-bindgen-cli"
+ensure_trunk || webmqtt_die "could not install trunk"
+ensure_mosquitto || webmqtt_die "could not install mosquitto"
+ensure_chromium || webmqtt_die "could not install chromium"
+printf '%s\n' "$(rustc --version)" "$(cargo --version)" "$(wasm-bindgen --version)" \
+    "$(trunk --version)" "$(chromium --version 2>/dev/null)" "$(chromedriver --version 2>/dev/null)"
+
+NAMES=()
+RESULTS=()
+TIMES=()
+
+# run_suite NAME COMMAND...: runs one suite with a time limit and records the result.
+run_suite() {
+    local name="$1" start rc
+    shift
+    header "suite: $name"
+    printf '$ %s\n' "$*"
+    start=$SECONDS
+    if declare -F "$1" >/dev/null; then
+        "$@" # a function of this script: bounded inside
+    else
+        timeout --foreground -k 30 "$SUITE_TIMEOUT" "$@"
+    fi
+    rc=$?
+    [ "$rc" -eq 124 ] && webmqtt_log "suite $name timed out after ${SUITE_TIMEOUT}s"
+    NAMES+=("$name")
+    TIMES+=("$((SECONDS - start))")
+    if [ "$rc" -eq 0 ]; then
+        RESULTS+=(passed)
+    else
+        RESULTS+=("FAILED (exit $rc)")
+    fi
+}
+
+# The broker the app talks to in development (scripts/run-app.sh): our mosquitto
+# config starts, plain MQTT works, and the WebSocket listener accepts the `mqtt`
+# subprotocol.
+suite_broker() {
+    start_mosquitto || return 1
+    local rc=0 got
+    mosquitto_pub -h 127.0.0.1 -p "$WEBMQTT_MQTT_PORT" -q 1 -r -t webmqtt/selftest -m hello || rc=1
+    got="$(mosquitto_sub -h 127.0.0.1 -p "$WEBMQTT_MQTT_PORT" -t webmqtt/selftest -C 1 -W 10)" || rc=1
+    [ "$got" = hello ] || { webmqtt_log "mosquitto_sub got '$got', expected 'hello'"; rc=1; }
+    webmqtt_ws_handshake 127.0.0.1 "$WEBMQTT_WS_PORT" || rc=1
+    stop_mosquitto
+    return "$rc"
+}
+
+# The static build: dist/ has the page, the wasm, the loader, and no inline script
+# (the Content-Security-Policy in index.html forbids inline scripts).
+suite_trunk_build() {
+    timeout --foreground -k 30 "$SUITE_TIMEOUT" trunk build --release || return 1
+    local rc=0
+    [ -f dist/index.html ] || { webmqtt_log "dist/index.html is missing"; rc=1; }
+    compgen -G 'dist/*.wasm' >/dev/null || { webmqtt_log "no .wasm in dist/"; rc=1; }
+    [ -f dist/loader.js ] || { webmqtt_log "dist/loader.js is missing"; rc=1; }
+    if [ -f dist/index.html ]; then
+        grep -q 'Content-Security-Policy' dist/index.html ||
+            { webmqtt_log "dist/index.html has no Content-Security-Policy"; rc=1; }
+        if grep -o '<script[^>]*>' dist/index.html | grep -qv ' src='; then
+            webmqtt_log "dist/index.html has an inline <script> (the CSP would block it):"
+            grep -o '<script[^>]*>' dist/index.html >&2
+            rc=1
+        fi
+    fi
+    ls -l dist/
+    return "$rc"
+}
+
+run_suite "native tests (cargo test --workspace)" \
+    cargo test --workspace
+run_suite "codec builds for wasm32" \
+    cargo build -p webmqtt-codec --target wasm32-unknown-unknown
+run_suite "app tests in headless Chromium" \
+    cargo test -p webmqtt-app --target wasm32-unknown-unknown
+run_suite "broker (mosquitto with websockets)" suite_broker
+run_suite "static build (trunk build --release)" suite_trunk_build
+
+header "summary"
+passed=0
+failed=0
+for i in "${!NAMES[@]}"; do
+    printf '  %-45s %-18s %4ss\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}"
+    if [ "${RESULTS[$i]}" = passed ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+done
+echo
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
