@@ -1,8 +1,5 @@
-//! The running client: the codec's session engine driven over the browser's
-//! WebSocket, with timers from the engine's next-wake time, automatic reconnect
-//! with back-off, and the signals the components show.
-//!
-//! Nothing here parses MQTT: bytes go to the engine, events come back.
+//! The running client: a [`Transport`] per broker, automatic reconnect with
+//! back-off, and the signals the components show.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -11,12 +8,12 @@ use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
-use webmqtt_codec::session::{CloseReason, ConnectOptions, Event, Instant, Session};
+use webmqtt_codec::session::{CloseReason, ConnectOptions, Event, Session};
 use webmqtt_codec::{topic_matches, validate_topic_filter, Publish, QoS, SubscribeFilter, SubscriptionOptions};
 
 use crate::broker_url::BrokerUrl;
 use crate::feed::{feed_message, Feed, FeedMessage, RateMeter};
+use crate::transport::{Transport, TransportEvent};
 
 /// The connection as the status bar shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,31 +95,11 @@ pub struct Client {
     pub state: ClientState,
 }
 
-struct Socket {
-    ws: WebSocket,
-    opened: bool,
-    _on_open: Closure<dyn FnMut(web_sys::Event)>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
-}
-
-impl Drop for Socket {
-    fn drop(&mut self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onclose(None);
-        let _ = self.ws.close();
-    }
-}
-
 struct Runtime {
     this: Weak<RefCell<Runtime>>,
     state: ClientState,
-    session: Option<Session>,
-    url: Option<BrokerUrl>,
-    socket: Option<Socket>,
-    /// The engine's next wake-up, or the next reconnect attempt.
-    timer: Option<Timeout>,
+    transport: Option<Transport>,
+    reconnect_timer: Option<Timeout>,
     /// Reconnect attempts since the last successful CONNACK.
     attempt: u32,
     /// The user asked to be disconnected, or the broker refused: no reconnect.
@@ -133,18 +110,13 @@ struct Runtime {
     rate: RateMeter,
 }
 
-fn now() -> Instant {
-    let ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
-    Instant::from_millis(ms.max(0.0) as u64)
-}
-
 fn wall_clock_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// Seconds before reconnect attempt `attempt` (0-based): 1, 2, 4 … capped at
-/// 30, times a random factor in [0.5, 1) so that a class of students does not
-/// reconnect in lockstep after a broker restart.
+/// Milliseconds before reconnect attempt `attempt` (0-based): 1, 2, 4 … capped
+/// at 30 seconds, times a random factor in [0.5, 1] so that a class of
+/// students does not reconnect in lockstep after a broker restart.
 pub fn reconnect_delay_ms(attempt: u32, random: f64) -> f64 {
     let base = 1_000.0 * 2f64.powi(attempt.min(5) as i32);
     base.min(30_000.0) * (0.5 + 0.5 * random.clamp(0.0, 1.0))
@@ -157,10 +129,8 @@ impl Client {
             RefCell::new(Runtime {
                 this: this.clone(),
                 state,
-                session: None,
-                url: None,
-                socket: None,
-                timer: None,
+                transport: None,
+                reconnect_timer: None,
                 attempt: 0,
                 stay_down: true,
                 pending: Vec::new(),
@@ -180,12 +150,22 @@ impl Client {
     /// Opens a connection with new session options (a new session).
     pub fn connect(&self, url: BrokerUrl, options: ConnectOptions) {
         self.with(|rt| {
+            rt.transport = None;
+            rt.reconnect_timer = None;
             rt.state.version.set(options.version);
-            rt.session = Some(Session::new(options));
-            rt.url = Some(url);
             rt.attempt = 0;
             rt.stay_down = false;
-            rt.open_socket();
+            rt.state.status.set(Status::Connecting { url: url.to_string() });
+            let weak = rt.this.clone();
+            let on_event = move |e| with_runtime(&weak, |rt| rt.on_transport(e));
+            match Transport::open(url.clone(), Session::new(options), on_event) {
+                Ok(t) => rt.transport = Some(t),
+                Err(detail) => rt.fail_permanently(Problem {
+                    message: format!("The browser refused to open {url}: {detail}"),
+                    hint: "Check the broker address.".into(),
+                    link: None,
+                }),
+            }
         });
     }
 
@@ -193,13 +173,11 @@ impl Client {
     pub fn disconnect(&self) {
         self.with(|rt| {
             rt.stay_down = true;
-            rt.timer = None;
-            if let Some(s) = rt.session.as_mut() {
-                s.disconnect(now());
+            rt.reconnect_timer = None;
+            if let Some(t) = rt.transport.take() {
+                t.with_session(|s, now| s.disconnect(now));
+                t.close();
             }
-            rt.flush_transmit();
-            rt.drain_events();
-            rt.socket = None;
             rt.state.status.set(Status::Disconnected);
         });
     }
@@ -208,7 +186,7 @@ impl Client {
     pub fn reconnect_now(&self) {
         self.with(|rt| {
             if matches!(rt.state.status.get_untracked(), Status::Reconnecting { .. }) {
-                rt.open_socket();
+                rt.reconnect();
             }
         });
     }
@@ -217,22 +195,28 @@ impl Client {
     pub fn cancel_reconnect(&self) {
         self.with(|rt| {
             rt.stay_down = true;
-            rt.timer = None;
-            rt.socket = None;
+            rt.reconnect_timer = None;
+            if let Some(t) = rt.transport.take() {
+                t.close();
+            }
             rt.state.status.set(Status::Disconnected);
         });
+    }
+
+    fn connected_transport(rt: &Runtime) -> Result<Transport, String> {
+        match (&rt.transport, rt.state.status.get_untracked()) {
+            (Some(t), Status::Connected { .. }) => Ok(t.clone()),
+            _ => Err("Connect to a broker first.".to_owned()),
+        }
     }
 
     /// Subscribes without reconnecting; the result shows in the list.
     pub fn subscribe(&self, filter: String, options: SubscriptionOptions) -> Result<(), String> {
         validate_topic_filter(&filter).map_err(|e| format!("Invalid topic filter: {e}"))?;
         self.with(|rt| {
-            let Some(session) = rt.session.as_mut().filter(|s| s.is_connected()) else {
-                return Err("Connect to a broker first.".to_owned());
-            };
-            session
-                .subscribe(now(), vec![SubscribeFilter { filter: filter.clone(), options }])
-                .map_err(|e| e.to_string())?;
+            let transport = Self::connected_transport(rt)?;
+            let request = vec![SubscribeFilter { filter: filter.clone(), options }];
+            transport.with_session(|s, now| s.subscribe(now, request)).map_err(|e| e.to_string())?;
             rt.state.subscriptions.update(|subs| {
                 let colour = (0..PALETTE_SIZE)
                     .find(|c| !subs.iter().any(|s| s.colour == *c))
@@ -240,38 +224,33 @@ impl Client {
                 subs.retain(|s| s.filter != filter);
                 subs.push(SubscriptionEntry { filter, options, colour, state: SubscriptionState::Pending });
             });
-            rt.after_input();
             Ok(())
         })
     }
 
     pub fn unsubscribe(&self, filter: String) -> Result<(), String> {
         self.with(|rt| {
-            let connected = rt.session.as_ref().is_some_and(Session::is_connected);
-            if connected {
-                if let Some(s) = rt.session.as_mut() {
-                    s.unsubscribe(now(), vec![filter.clone()]).map_err(|e| e.to_string())?;
-                }
+            if let Ok(transport) = Self::connected_transport(rt) {
+                let request = vec![filter.clone()];
+                transport.with_session(|s, now| s.unsubscribe(now, request)).map_err(|e| e.to_string())?;
             }
             rt.state.subscriptions.update(|subs| subs.retain(|s| s.filter != filter));
-            rt.after_input();
             Ok(())
         })
     }
 
-    /// Publishes each message; waits in the engine while disconnected.
+    /// Publishes each message; they wait in the engine while reconnecting.
     pub fn publish(&self, messages: Vec<Publish>) -> Result<(), String> {
         self.with(|rt| {
-            let Some(session) = rt.session.as_mut() else {
+            let Some(transport) = rt.transport.clone() else {
                 return Err("Connect to a broker first.".to_owned());
             };
             let count = messages.len();
             let topic = messages.first().map(|m| m.topic.clone()).unwrap_or_default();
-            for m in messages {
-                session.publish(now(), m).map_err(|e| e.to_string())?;
-            }
+            transport.with_session(|s, now| {
+                messages.into_iter().try_for_each(|m| s.publish(now, m).map(drop)).map_err(|e| e.to_string())
+            })?;
             rt.state.last_publish.set(Some(PublishOutcome::Sent { topic, count }));
-            rt.after_input();
             Ok(())
         })
     }
@@ -284,144 +263,45 @@ impl Default for Client {
 }
 
 impl Runtime {
-    fn open_socket(&mut self) {
-        self.timer = None;
-        self.socket = None;
-        let (Some(url), Some(session)) = (self.url.clone(), self.session.as_ref()) else { return };
-        let subprotocol = session.options().version.websocket_subprotocol();
-        self.state.status.set(Status::Connecting { url: url.to_string() });
-        let ws = match WebSocket::new_with_str(&url.to_string(), subprotocol) {
-            Ok(ws) => ws,
-            Err(e) => {
-                let detail = e.as_string().unwrap_or_else(|| format!("{e:?}"));
-                return self.fail_permanently(Problem {
-                    message: format!("The browser refused to open {url}: {detail}"),
-                    hint: "Check the broker address.".into(),
+    fn on_transport(&mut self, event: TransportEvent) {
+        match event {
+            TransportEvent::Opened => {}
+            TransportEvent::WrongSubprotocol { expected, agreed } => {
+                let url = self.url();
+                self.fail_permanently(Problem {
+                    message: format!(
+                        "The server at {url} opened a WebSocket but did not accept the \"{expected}\" subprotocol{}.",
+                        if agreed.is_empty() { String::new() } else { format!(" (it chose \"{agreed}\")") }
+                    ),
+                    hint: "This is probably not an MQTT broker's WebSocket listener: check the port and path."
+                        .into(),
                     link: None,
                 });
             }
-        };
-        ws.set_binary_type(BinaryType::Arraybuffer);
-        let weak = self.this.clone();
-        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| with_runtime(&weak, Runtime::on_open));
-        let weak = self.this.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            if let Ok(buf) = e.data().dyn_into::<js_sys::ArrayBuffer>() {
-                let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-                with_runtime(&weak, |rt| rt.on_bytes(&bytes));
-            }
-        });
-        let weak = self.this.clone();
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-            with_runtime(&weak, |rt| rt.on_close(e.code(), e.reason()))
-        });
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        self.socket = Some(Socket { ws, opened: false, _on_open: on_open, _on_message: on_message, _on_close: on_close });
-    }
-
-    fn on_open(&mut self) {
-        let Some(socket) = self.socket.as_mut() else { return };
-        socket.opened = true;
-        let Some(session) = self.session.as_mut() else { return };
-        let expected = session.options().version.websocket_subprotocol();
-        let agreed = socket.ws.protocol();
-        if agreed != expected {
-            let url = self.url.as_ref().map(ToString::to_string).unwrap_or_default();
-            return self.fail_permanently(Problem {
-                message: format!(
-                    "The server at {url} opened a WebSocket but did not accept the \"{expected}\" subprotocol{}.",
-                    if agreed.is_empty() { String::new() } else { format!(" (it chose \"{agreed}\")") }
-                ),
-                hint: "This is probably not an MQTT broker's WebSocket listener: check the port and path.".into(),
-                link: None,
-            });
-        }
-        if let Err(e) = session.connect(now()) {
-            return self.fail_permanently(Problem {
-                message: format!("Cannot connect with these settings: {e}"),
-                hint: String::new(),
-                link: None,
-            });
-        }
-        self.after_input();
-    }
-
-    fn on_bytes(&mut self, bytes: &[u8]) {
-        if let Some(s) = self.session.as_mut() {
-            s.handle_bytes(now(), bytes);
-        }
-        self.after_input();
-    }
-
-    fn on_close(&mut self, code: u16, reason: String) {
-        let opened = self.socket.as_ref().is_some_and(|s| s.opened);
-        self.socket = None;
-        if let Some(s) = self.session.as_mut() {
-            s.handle_transport_closed(now());
-        }
-        self.drain_events();
-        if self.stay_down {
-            return;
-        }
-        let url = self.url.clone();
-        if !opened {
-            if let Some(url) = &url {
-                self.state.problem.set(Some(unreachable_problem(url)));
-            }
-        } else if self.state.problem.get_untracked().is_none() {
-            let why = if reason.is_empty() { format!("code {code}") } else { format!("{reason} (code {code})") };
-            self.state.problem.set(Some(Problem {
-                message: format!("The connection to the broker was closed: {why}."),
-                hint: "Reconnecting automatically.".into(),
-                link: None,
-            }));
-        }
-        self.schedule_reconnect();
-    }
-
-    /// After anything that may have given the engine work: send, report, re-arm.
-    fn after_input(&mut self) {
-        self.flush_transmit();
-        self.drain_events();
-        self.flush_transmit();
-        self.arm_timer();
-    }
-
-    fn flush_transmit(&mut self) {
-        let Some(socket) = self.socket.as_ref().filter(|s| s.opened) else { return };
-        let Some(session) = self.session.as_mut() else { return };
-        while let Some(bytes) = session.poll_transmit() {
-            let _ = socket.ws.send_with_u8_array(&bytes);
-        }
-    }
-
-    fn arm_timer(&mut self) {
-        let Some(deadline) = self.session.as_ref().and_then(Session::poll_timeout) else {
-            if !matches!(self.state.status.get_untracked(), Status::Reconnecting { .. }) {
-                self.timer = None;
-            }
-            return;
-        };
-        let delay = deadline.as_millis().saturating_sub(now().as_millis());
-        let weak = self.this.clone();
-        self.timer = Some(Timeout::new(u32::try_from(delay).unwrap_or(u32::MAX), move || {
-            with_runtime(&weak, |rt| {
-                if let Some(s) = rt.session.as_mut() {
-                    s.handle_timeout(now());
+            TransportEvent::Engine(event) => self.handle_event(event),
+            TransportEvent::Closed { opened, code, reason } => {
+                if self.stay_down {
+                    return;
                 }
-                rt.after_input();
-            })
-        }));
+                if !opened {
+                    if let Some(t) = &self.transport {
+                        self.state.problem.set(Some(unreachable_problem(&t.url())));
+                    }
+                } else if self.state.problem.get_untracked().is_none() {
+                    let why = if reason.is_empty() { format!("code {code}") } else { format!("{reason} (code {code})") };
+                    self.state.problem.set(Some(Problem {
+                        message: format!("The connection to the broker was closed: {why}."),
+                        hint: "Reconnecting automatically.".into(),
+                        link: None,
+                    }));
+                }
+                self.schedule_reconnect();
+            }
+        }
     }
 
-    fn drain_events(&mut self) {
-        let Some(session) = self.session.as_mut() else { return };
-        let events: Vec<Event> = std::iter::from_fn(|| session.poll_event()).collect();
-        for event in events {
-            self.handle_event(event);
-        }
+    fn url(&self) -> String {
+        self.transport.as_ref().map(|t| t.url().to_string()).unwrap_or_default()
     }
 
     fn handle_event(&mut self, event: Event) {
@@ -429,8 +309,7 @@ impl Runtime {
         match event {
             Event::Connected(c) => {
                 self.attempt = 0;
-                let url = self.url.as_ref().map(ToString::to_string).unwrap_or_default();
-                state.status.set(Status::Connected { url, since_ms: wall_clock_ms() });
+                state.status.set(Status::Connected { url: self.url(), since_ms: wall_clock_ms() });
                 state.problem.set(None);
                 if !c.resubscribed.is_empty() {
                     state.subscriptions.update(|subs| {
@@ -463,7 +342,9 @@ impl Runtime {
                     if let Some(s) = subs.iter_mut().find(|s| s.filter == r.filter) {
                         s.state = match r.result {
                             Ok(qos) => SubscriptionState::Granted(qos),
-                            Err(reason) => SubscriptionState::Refused(format!("{} ({})", reason.name(), reason.meaning())),
+                            Err(reason) => {
+                                SubscriptionState::Refused(format!("{} ({})", reason.name(), reason.meaning()))
+                            }
                         };
                     }
                 }
@@ -474,6 +355,7 @@ impl Runtime {
     }
 
     fn connection_closed(&mut self, reason: CloseReason) {
+        // The transport reports its own close (with what the browser said).
         if matches!(reason, CloseReason::ClientDisconnect | CloseReason::TransportClosed) {
             return;
         }
@@ -482,27 +364,42 @@ impl Runtime {
             hint: "Reconnecting automatically.".into(),
             link: None,
         }));
-        // The engine is done with this connection; the socket goes too.
-        self.flush_transmit();
-        self.socket = None;
         if !self.stay_down {
             self.schedule_reconnect();
         }
     }
 
     fn schedule_reconnect(&mut self) {
-        let Some(url) = self.url.as_ref().map(ToString::to_string) else { return };
         let delay = reconnect_delay_ms(self.attempt, js_sys::Math::random());
         self.attempt += 1;
-        self.state.status.set(Status::Reconnecting { url, attempt: self.attempt, at_ms: wall_clock_ms() + delay });
+        self.state.status.set(Status::Reconnecting {
+            url: self.url(),
+            attempt: self.attempt,
+            at_ms: wall_clock_ms() + delay,
+        });
         let weak = self.this.clone();
-        self.timer = Some(Timeout::new(delay as u32, move || with_runtime(&weak, Runtime::open_socket)));
+        self.reconnect_timer = Some(Timeout::new(delay as u32, move || with_runtime(&weak, Runtime::reconnect)));
+    }
+
+    fn reconnect(&mut self) {
+        self.reconnect_timer = None;
+        let Some(transport) = self.transport.clone() else { return };
+        self.state.status.set(Status::Connecting { url: self.url() });
+        if let Err(detail) = transport.reopen() {
+            self.fail_permanently(Problem {
+                message: format!("The browser refused to open {}: {detail}", self.url()),
+                hint: "Check the broker address.".into(),
+                link: None,
+            });
+        }
     }
 
     fn fail_permanently(&mut self, problem: Problem) {
         self.stay_down = true;
-        self.timer = None;
-        self.socket = None;
+        self.reconnect_timer = None;
+        if let Some(t) = &self.transport {
+            t.close();
+        }
         self.state.problem.set(Some(problem));
         self.state.status.set(Status::Disconnected);
     }
@@ -510,10 +407,10 @@ impl Runtime {
     /// Messages are collected and shown once per animation frame, never one DOM
     /// update per message.
     fn receive(&mut self, publish: Publish) {
-        let matching: Vec<usize> = self.state.subscriptions.with_untracked(|subs| {
+        let colours: Vec<usize> = self.state.subscriptions.with_untracked(|subs| {
             subs.iter().filter(|s| topic_matches(&s.filter, &publish.topic)).map(|s| s.colour).collect()
         });
-        self.pending.push(feed_message(wall_clock_ms(), &publish, matching));
+        self.pending.push(feed_message(wall_clock_ms(), &publish, colours));
         if self.frame.is_none() {
             let weak = self.this.clone();
             let frame = Closure::<dyn FnMut()>::new(move || with_runtime(&weak, Runtime::show_pending));
@@ -525,7 +422,6 @@ impl Runtime {
     }
 
     fn show_pending(&mut self) {
-        // The closure is running; it is dropped after this call returns (below).
         let frame = self.frame.take();
         let batch = std::mem::take(&mut self.pending);
         let now_ms = wall_clock_ms();
@@ -537,14 +433,14 @@ impl Runtime {
             }
         });
         if let Some(f) = frame {
-            // Dropping a Closure while it runs is not allowed: free it on the next turn.
+            // A Closure may not be dropped while it runs: free it on the next turn.
             let _ = Timeout::new(0, move || drop(f));
         }
     }
 }
 
-/// Runs `f` on the runtime if it still exists and is not already borrowed (an
-/// event can only arrive between JS tasks, so the borrow is always free).
+/// Runs `f` on the runtime if it still exists (events arrive between
+/// JavaScript tasks, so the borrow is free).
 fn with_runtime(weak: &Weak<RefCell<Runtime>>, f: impl FnOnce(&mut Runtime)) {
     if let Some(rt) = weak.upgrade() {
         if let Ok(mut rt) = rt.try_borrow_mut() {

@@ -1,8 +1,8 @@
 //! WebMQTT: the browser app.
 //!
 //! `src/main.rs` only mounts [`App`]. The components live in [`components`];
-//! the running client (the codec's session engine over a WebSocket) in
-//! [`client`]; what the forms hold and check, natively testable, in
+//! the codec's session engine over a WebSocket in [`transport`]; the running
+//! client in [`client`]; what the forms hold and check, natively testable, in
 //! [`settings`], [`publish_form`], [`payload`], [`broker_url`] and [`feed`].
 
 pub mod broker_url;
@@ -12,6 +12,7 @@ pub mod feed;
 pub mod payload;
 pub mod publish_form;
 pub mod settings;
+pub mod transport;
 
 use leptos::prelude::*;
 
