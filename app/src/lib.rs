@@ -13,11 +13,12 @@ pub mod payload;
 pub mod publish_form;
 pub mod settings;
 pub mod transport;
+pub mod ttn;
 
 use leptos::prelude::*;
 
 use client::Client;
-use components::{ConnectionPanel, FeedPanel, PublishPanel, StatusBar, SubscriptionsPanel};
+use components::{ConnectionPanel, FeedPanel, PublishPanel, StatusBar, SubscriptionsPanel, TtnPanel};
 use settings::{random_client_id, ConnectionSettings, LinkPrefill};
 
 /// The app's version, from Cargo.toml.
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
             </div>
             <div class="column wide">
                 <FeedPanel client=client />
+                <TtnPanel client=client settings=settings />
             </div>
         </main>
     }

@@ -5,12 +5,14 @@ mod feed;
 mod publish;
 mod status;
 mod subscriptions;
+mod ttn;
 
 pub use connection::ConnectionPanel;
 pub use feed::FeedPanel;
 pub use publish::PublishPanel;
 pub use status::StatusBar;
 pub use subscriptions::SubscriptionsPanel;
+pub use ttn::TtnPanel;
 
 /// `HH:MM:SS.mmm` in local time.
 pub(crate) fn clock_time(ms: f64) -> String {
