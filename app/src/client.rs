@@ -13,6 +13,7 @@ use webmqtt_codec::{topic_matches, validate_topic_filter, Publish, QoS, Subscrib
 
 use crate::broker_url::BrokerUrl;
 use crate::feed::{feed_message, Feed, FeedMessage, RateMeter};
+use crate::topic_tree::TopicTree;
 use crate::transport::{Transport, TransportEvent};
 
 /// The connection as the status bar shows it.
@@ -72,6 +73,8 @@ pub struct ClientState {
     pub rate: RwSignal<f64>,
     pub last_publish: RwSignal<Option<PublishOutcome>>,
     pub version: RwSignal<webmqtt_codec::ProtocolVersion>,
+    /// Every topic seen, with its count and last message.
+    pub topics: RwSignal<TopicTree>,
 }
 
 impl ClientState {
@@ -84,6 +87,7 @@ impl ClientState {
             rate: RwSignal::new(0.0),
             last_publish: RwSignal::new(None),
             version: RwSignal::new(webmqtt_codec::ProtocolVersion::V3_1_1),
+            topics: RwSignal::new(TopicTree::default()),
         }
     }
 }
@@ -427,6 +431,11 @@ impl Runtime {
         let now_ms = wall_clock_ms();
         self.rate.record(now_ms, batch.len() as u32);
         self.state.rate.set(self.rate.per_second(now_ms));
+        self.state.topics.update(|tree| {
+            for m in &batch {
+                tree.record(&m.topic, &m.preview, m.payload.len(), m.retain, m.received_at_ms);
+            }
+        });
         self.state.feed.update(|feed| {
             for m in batch {
                 feed.push(m);

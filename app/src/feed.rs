@@ -157,6 +157,11 @@ impl Feed {
         self.messages.iter()
     }
 
+    /// The `i`-th newest message (0 is the newest).
+    pub fn nth_newest(&self, i: usize) -> Option<&FeedMessage> {
+        self.messages.len().checked_sub(i + 1).and_then(|index| self.messages.get(index))
+    }
+
     pub fn get(&self, seq: u64) -> Option<&FeedMessage> {
         let first = self.messages.front()?.seq;
         self.messages.get(usize::try_from(seq.checked_sub(first)?).ok()?).filter(|m| m.seq == seq)
@@ -201,6 +206,9 @@ mod tests {
         let kept: Vec<&str> = feed.iter().map(|m| m.preview.as_str()).collect();
         assert_eq!(kept, ["2", "3", "4"]);
         assert_eq!(feed.get(4).map(|m| m.preview.as_str()), Some("3"));
+        assert_eq!(feed.nth_newest(0).map(|m| m.preview.as_str()), Some("4"));
+        assert_eq!(feed.nth_newest(2).map(|m| m.preview.as_str()), Some("2"));
+        assert!(feed.nth_newest(3).is_none());
         assert!(feed.get(1).is_none());
         feed.clear();
         feed.push(msg("t", "5"));

@@ -13,12 +13,16 @@ pub mod payload;
 pub mod publish_form;
 pub mod settings;
 pub mod transport;
+pub mod topic_tree;
 pub mod ttn;
 
 use leptos::prelude::*;
 
 use client::Client;
-use components::{ConnectionPanel, FeedPanel, PublishPanel, StatusBar, SubscriptionsPanel, TtnPanel};
+use components::{
+    ConnectionPanel, FeedPanel, PublishPanel, StatusBar, SubscriptionsPanel, TopicTreePanel, TtnPanel,
+};
+use feed::FeedFilter;
 use settings::{random_client_id, ConnectionSettings, LinkPrefill};
 
 /// The app's version, from Cargo.toml.
@@ -51,6 +55,8 @@ pub fn App() -> impl IntoView {
     }
     let settings = RwSignal::new(initial);
     let initial_filter = prefill.topic.unwrap_or_default();
+    // What the feed shows; the topic tree narrows it too.
+    let feed_filter = RwSignal::new(FeedFilter::default());
 
     view! {
         <header class="app-header">
@@ -65,7 +71,8 @@ pub fn App() -> impl IntoView {
                 <PublishPanel client=client />
             </div>
             <div class="column wide">
-                <FeedPanel client=client />
+                <FeedPanel client=client filter=feed_filter />
+                <TopicTreePanel client=client filter=feed_filter />
                 <TtnPanel client=client settings=settings />
             </div>
         </main>

@@ -63,6 +63,9 @@ struct Inner {
     session: Session,
     socket: Option<Socket>,
     timer: Option<Timeout>,
+    /// When `timer` fires: re-arming costs a clearTimeout and a setTimeout,
+    /// too much to do for every message received.
+    timer_deadline: Option<Instant>,
     /// Events not yet handed to the owner.
     outbox: Vec<TransportEvent>,
     /// Taken out while it runs, so the owner can call back in.
@@ -90,6 +93,7 @@ impl Transport {
                 session,
                 socket: None,
                 timer: None,
+                timer_deadline: None,
                 outbox: Vec::new(),
                 on_event: Some(Box::new(on_event)),
                 dispatch_scheduled: None,
@@ -195,6 +199,7 @@ impl Inner {
     }
 
     fn on_timer(&mut self) {
+        self.timer = None;
         self.session.handle_timeout(now());
         self.pump();
     }
@@ -217,7 +222,12 @@ impl Inner {
     }
 
     fn arm_timer(&mut self) {
-        let Some(deadline) = self.session.poll_timeout() else {
+        let deadline = self.session.poll_timeout();
+        if deadline == self.timer_deadline && self.timer.is_some() {
+            return;
+        }
+        self.timer_deadline = deadline;
+        let Some(deadline) = deadline else {
             self.timer = None;
             return;
         };

@@ -119,7 +119,11 @@ impl Probe {
         let events = self.events.borrow();
         let n = events.len();
         let shown: Vec<String> = events.iter().rev().take(12).rev().map(describe).collect();
-        format!("{n} events so far, the last ones: [{}]", shown.join(", "))
+        format!(
+            "{n} events so far, {} WebSocket messages received; the last events: [{}]",
+            self.transport.frames_received(),
+            shown.join(", ")
+        )
     }
 
     /// Waits for the first event (from the start) that `pick` accepts.

@@ -5,6 +5,7 @@ mod feed;
 mod publish;
 mod status;
 mod subscriptions;
+mod topic_tree;
 mod ttn;
 
 pub use connection::ConnectionPanel;
@@ -12,6 +13,7 @@ pub use feed::FeedPanel;
 pub use publish::PublishPanel;
 pub use status::StatusBar;
 pub use subscriptions::SubscriptionsPanel;
+pub use topic_tree::TopicTreePanel;
 pub use ttn::TtnPanel;
 
 /// `HH:MM:SS.mmm` in local time.
