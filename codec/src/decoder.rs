@@ -1,7 +1,7 @@
 //! The streaming decoder: bytes arrive in chunks of any size (a WebSocket frame may
 //! hold part of a packet or several, MQTT §6), whole packets come out.
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 
 use crate::error::DecodeError;
 use crate::packet::{FixedHeader, Packet};
@@ -117,10 +117,15 @@ impl Decoder {
         if self.buf.len() < header.packet_len() {
             return Ok(None);
         }
-        let mut frame = self.buf.split_to(header.packet_len());
+        // Skipping the fixed header and splitting off the body shares the buffer once
+        // per packet (split_to + split_off did it twice).
+        self.buf.advance(header.header_len);
+        let body = self.buf.split_to(header.remaining_length).freeze();
         self.unchecked = self.unchecked.saturating_sub(header.packet_len());
-        let body = frame.split_off(header.header_len).freeze();
-        Packet::decode_body(self.version, header.first_byte, &body).map(Some).map_err(|e| self.fail(e))
+        match Packet::decode_body(self.version, header.first_byte, &body) {
+            Ok(packet) => Ok(Some(packet)),
+            Err(e) => Err(self.fail(e)),
+        }
     }
 }
 

@@ -15,6 +15,8 @@ mod reason;
 pub mod session;
 pub mod topic;
 mod version;
+#[cfg(feature = "js")]
+mod wasm;
 mod wire;
 
 pub use bytes::Bytes;

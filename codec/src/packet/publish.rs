@@ -63,7 +63,9 @@ impl Publish {
         if self.dup && self.qos == QoS::AtMostOnce {
             return Err(EncodeError::DupWithQoS0);
         }
-        let mut len = wire::string_len(&self.topic, "topic name")?;
+        // A valid topic name (or the empty one of a topic alias) is at most 65,535
+        // bytes without U+0000: what `wire::string_len` would check again.
+        let mut len = 2 + self.topic.len();
         if self.qos != QoS::AtMostOnce {
             check_packet_id(self.packet_id, PacketType::Publish)?;
             len += 2;
