@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::PacketType;
+use crate::topic::TopicError;
 
 /// The largest Remaining Length and Variable Byte Integer: 268,435,455.
 pub const MAX_VAR_INT: u32 = 268_435_455;
@@ -89,6 +90,21 @@ impl<'a> Reader<'a> {
     fn prefixed(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let len = self.u16(field)?;
         self.take(usize::from(len), field)
+    }
+
+    /// A PUBLISH topic: UTF-8, checked as a topic name in the same pass that
+    /// looks for U+0000 (which `validate_topic_name` reports). An empty topic is
+    /// returned for the caller to judge (5.0 allows it with a topic alias).
+    pub(crate) fn topic_name(&mut self) -> Result<String, DecodeError> {
+        let raw = self.prefixed("topic name")?;
+        let s = core::str::from_utf8(raw).map_err(|_| DecodeError::InvalidUtf8 { field: "topic name" })?;
+        match crate::topic::validate_topic_name(s) {
+            Ok(()) | Err(TopicError::Empty) => {}
+            // Reported as for every other string.
+            Err(TopicError::NullCharacter) => return Err(DecodeError::NullCharacter { field: "topic name" }),
+            Err(e) => return Err(DecodeError::InvalidTopicName(e)),
+        }
+        Ok(s.to_owned())
     }
 
     /// A UTF-8 Encoded String (§1.5.4): valid UTF-8 without U+0000.

@@ -146,7 +146,14 @@ impl FixedHeader {
     /// Parses a fixed header from the start of a byte stream given as up to two
     /// slices (what is buffered, then what just arrived). `Ok(None)`: more bytes needed.
     pub fn parse(first: &[u8], second: &[u8]) -> Result<Option<Self>, DecodeError> {
-        let mut bytes = first.iter().chain(second.iter()).copied();
+        // The usual case, a whole header in the buffer, reads one slice.
+        if second.is_empty() || first.len() >= 5 {
+            return Self::parse_bytes(first.iter().copied());
+        }
+        Self::parse_bytes(first.iter().chain(second.iter()).copied())
+    }
+
+    fn parse_bytes(mut bytes: impl Iterator<Item = u8>) -> Result<Option<Self>, DecodeError> {
         let Some(first_byte) = bytes.next() else { return Ok(None) };
         let mut remaining_length = 0usize;
         for i in 0..4 {

@@ -36,14 +36,15 @@ impl Publish {
         if dup && qos == QoS::AtMostOnce {
             return Err(DecodeError::DupWithQoS0);
         }
-        let topic = r.string("topic name")?;
+        let topic = r.topic_name()?;
         let packet_id = if qos == QoS::AtMostOnce { 0 } else { read_packet_id(r)? };
         let properties = if version.is_v5() { Properties::decode(r, OWNER)? } else { Properties::new() };
-        match validate_topic_name(&topic) {
-            Err(TopicError::Empty) if properties.topic_alias().is_some() => {}
-            Err(TopicError::Empty) if version.is_v5() => return Err(DecodeError::EmptyTopicWithoutAlias),
-            Err(e) => return Err(DecodeError::InvalidTopicName(e)),
-            Ok(()) => {}
+        if topic.is_empty() {
+            match (version.is_v5(), properties.topic_alias()) {
+                (true, Some(_)) => {}
+                (true, None) => return Err(DecodeError::EmptyTopicWithoutAlias),
+                (false, _) => return Err(DecodeError::InvalidTopicName(TopicError::Empty)),
+            }
         }
         let payload = r.rest();
         Ok(Self { dup, qos, retain: flags & 0x01 != 0, topic, packet_id, properties, payload })
