@@ -81,7 +81,7 @@ pub fn TopicTreePanel(client: Client, filter: RwSignal<FeedFilter>) -> impl Into
             <ul id="topic-tree-list" class="topic-tree-list" role="tree">
                 <For each=move || rows.get() key=|r| (r.id, r.subtree_count, r.open) let:r>
                     <li class="topic-node" role="treeitem" data-path=r.path.clone()
-                        style=format!("padding-left: {}rem", if searching() { 0 } else { r.depth })
+                        style:padding-left=format!("{}rem", if searching() { 0 } else { r.depth })
                         aria-expanded=r.has_children.then(|| r.open.to_string())>
                         {r.has_children.then(|| {
                             let (id, open) = (r.id, r.open);
