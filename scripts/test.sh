@@ -3,7 +3,8 @@
 #
 # Installs (only what is missing): Rust target wasm32-unknown-unknown,
 # wasm-bindgen-cli, trunk, and the Debian packages mosquitto, mosquitto-clients,
-# chromium, chromium-driver. Then runs each suite below, even after one fails,
+# chromium, chromium-driver; for the end-to-end suite, the npm packages of
+# tests/e2e (npm ci). Then runs each suite below, even after one fails,
 # prints a summary, and exits non-zero if any suite failed. Needs no stdin
 # (works with CI=true); stops whatever it started.
 #
@@ -99,14 +100,50 @@ suite_trunk_build() {
     return "$rc"
 }
 
+# The app in headless Chromium (app/tests/*.rs). transport.rs and components.rs
+# talk to a real mosquitto: its ports, and a loopback port nothing listens on,
+# reach them at compile time (option_env!); without them those tests fail.
+# WASM_BINDGEN_TEST_TIMEOUT bounds each test binary as a whole (not each test):
+# transport.rs needs ~40 s, most of it mosquitto sending 1 MiB over WebSocket.
+suite_app_browser() {
+    start_mosquitto || return 1
+    local closed=$((WEBMQTT_WS_PORT + 1)) rc=0
+    while webmqtt_port_open 127.0.0.1 "$closed" || [ "$closed" -eq "$WEBMQTT_MQTT_PORT" ]; do
+        closed=$((closed + 1))
+    done
+    webmqtt_log "for the tests: ws port $WEBMQTT_WS_PORT, mqtt port $WEBMQTT_MQTT_PORT, closed port $closed"
+    WEBMQTT_TEST_WS_PORT="$WEBMQTT_WS_PORT" WEBMQTT_TEST_MQTT_PORT="$WEBMQTT_MQTT_PORT" \
+        WEBMQTT_TEST_CLOSED_PORT="$closed" WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}" \
+        timeout --foreground -k 30 "$SUITE_TIMEOUT" \
+        cargo test -p webmqtt-app --target wasm32-unknown-unknown --no-fail-fast || rc=$?
+    stop_mosquitto
+    return "$rc"
+}
+
+# End-to-end: the built dist/ in headless Chromium (playwright-core) against a real
+# mosquitto that the tests start themselves (tests/e2e, node's test runner). It tests
+# the static build above: when that failed, it does not test an older dist/.
+suite_e2e() {
+    local i dist="$PWD/dist"
+    for i in "${!NAMES[@]}"; do
+        if [ "${NAMES[$i]}" = "static build (trunk build --release)" ] && [ "${RESULTS[$i]}" != passed ]; then
+            webmqtt_log "the static build failed: not testing an older dist/"
+            return 1
+        fi
+    done
+    ensure_npm_packages tests/e2e || return 1
+    (cd tests/e2e && WEBMQTT_DIST_DIR="$dist" WEBMQTT_CHROMIUM=/usr/bin/chromium \
+        timeout --foreground -k 30 "$SUITE_TIMEOUT" node --test --test-concurrency=1 --test-timeout=300000)
+}
+
 run_suite "native tests (cargo test --workspace)" \
     cargo test --workspace
 run_suite "codec builds for wasm32" \
     cargo build -p webmqtt-codec --target wasm32-unknown-unknown
-run_suite "app tests in headless Chromium" \
-    cargo test -p webmqtt-app --target wasm32-unknown-unknown
+run_suite "app tests in headless Chromium" suite_app_browser
 run_suite "broker (mosquitto with websockets)" suite_broker
 run_suite "static build (trunk build --release)" suite_trunk_build
+run_suite "end-to-end tests in Chromium (tests/e2e)" suite_e2e
 
 header "summary"
 passed=0

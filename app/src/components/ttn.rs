@@ -241,9 +241,12 @@ fn TtnEventRow(at_ms: f64, topic: String, message: TtnMessage, raw: String) -> i
 fn DownlinkComposer(client: Client, form: RwSignal<ComposerForm>, cluster: RwSignal<String>) -> impl IntoView {
     let check = Memo::new(move |_| form.with(|f| f.check(false)));
     let outcome = RwSignal::new(None::<Result<String, String>>);
+    // Errors wait until the user has typed into the composer or tried to send.
+    let touched = RwSignal::new(false);
     let set = move |f: fn(&mut ComposerForm, String)| {
         move |ev| {
             let v = event_target_value(&ev);
+            touched.set(true);
             form.update(|s| f(s, v));
         }
     };
@@ -255,6 +258,7 @@ fn DownlinkComposer(client: Client, form: RwSignal<ComposerForm>, cluster: RwSig
     let notes = move |field: &'static str| {
         move || {
             let (error, warning) = check.with(|c| message_for(field, c));
+            let error = error.filter(|_| touched.get());
             view! {
                 {error.map(|e| view! { <p class="field-error" id=format!("{field}-error") role="alert">{e}</p> })}
                 {warning.map(|w| view! { <p class="field-warning" id=format!("{field}-warning")>{w}</p> })}
@@ -262,6 +266,7 @@ fn DownlinkComposer(client: Client, form: RwSignal<ComposerForm>, cluster: RwSig
         }
     };
     let send = move |clear_queue: bool| {
+        touched.set(true);
         let c = form.with_untracked(|f| f.check(clear_queue));
         let Some(request) = c.request else {
             outcome.set(Some(Err("Nothing was sent: correct the fields marked above.".into())));
