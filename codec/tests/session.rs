@@ -777,3 +777,41 @@ fn traffic_after_pingreq_keeps_the_connection_alive() {
     peer.broker(Packet::PingResp);
     assert!(peer.session.is_connected());
 }
+
+#[test]
+fn subscription_identifier_goes_out_and_comes_back_on_messages() {
+    let mut peer = Peer::connected(opts(V5));
+    let id = peer
+        .session
+        .subscribe_with_properties(
+            peer.now,
+            vec![SubscribeFilter::new("lab/#", QoS::AtMostOnce)],
+            vec![Property::SubscriptionIdentifier(42), Property::UserProperty("who".into(), "lab".into())].into(),
+        )
+        .unwrap();
+    let [Packet::Subscribe(s)] = &peer.sent()[..] else { panic!() };
+    assert_eq!(s.properties.subscription_identifiers().collect::<Vec<_>>(), [42]);
+    peer.broker(Packet::SubAck(SubAck { packet_id: id, reasons: vec![ReasonCode(0)], ..Default::default() }));
+    peer.broker(Packet::Publish(Publish {
+        properties: vec![Property::SubscriptionIdentifier(42)].into(),
+        ..Publish::new("lab/a", &b"x"[..])
+    }));
+    let events = peer.events();
+    let Event::Message(m) = &events[1] else { panic!("{events:?}") };
+    assert_eq!(m.properties.subscription_identifiers().collect::<Vec<_>>(), [42]);
+}
+
+#[test]
+fn a_subscription_identifier_in_3_1_1_is_refused_not_dropped() {
+    let mut peer = Peer::connected(opts(V311));
+    let err = peer
+        .session
+        .subscribe_with_properties(
+            peer.now,
+            vec![SubscribeFilter::new("lab/#", QoS::AtMostOnce)],
+            vec![Property::SubscriptionIdentifier(42)].into(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, SessionError::Encode(webmqtt_codec::EncodeError::NotInVersion { .. })), "{err:?}");
+    assert!(peer.sent().is_empty());
+}

@@ -21,7 +21,7 @@ pub use options::ConnectOptions;
 pub use time::Instant;
 
 use crate::{
-    Ack, ConnAck, Decoder, Disconnect, Packet, PacketType, Property, Publish, QoS, ReasonCode, SubAck, Subscribe,
+    Ack, ConnAck, Decoder, Disconnect, Packet, PacketType, Properties, Property, Publish, QoS, ReasonCode, SubAck, Subscribe,
     SubscribeFilter, SubscriptionOptions, UnsubAck, Unsubscribe, MAX_PACKET_SIZE,
 };
 
@@ -315,11 +315,23 @@ impl Session {
 
     /// Subscribes while connected; the result arrives as [`Event::Subscribed`].
     pub fn subscribe(&mut self, now: Instant, filters: Vec<SubscribeFilter>) -> Result<u16, SessionError> {
+        self.subscribe_with_properties(now, filters, Properties::new())
+    }
+
+    /// Subscribes with 5.0 SUBSCRIBE properties: a Subscription Identifier (which
+    /// the broker then puts on every message the subscription matches) and user
+    /// properties.
+    pub fn subscribe_with_properties(
+        &mut self,
+        now: Instant,
+        filters: Vec<SubscribeFilter>,
+        properties: Properties,
+    ) -> Result<u16, SessionError> {
         if self.state != State::Connected {
             return Err(SessionError::NotConnected);
         }
         let packet_id = self.allocate_packet_id()?;
-        let packet = Packet::Subscribe(Subscribe::new(packet_id, filters.clone()));
+        let packet = Packet::Subscribe(Subscribe { packet_id, filters: filters.clone(), properties });
         if let Err(e) = self.write(now, &packet) {
             self.ids_in_use.remove(&packet_id);
             return Err(e);
