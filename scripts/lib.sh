@@ -112,6 +112,35 @@ ensure_mosquitto() {
     ensure_apt mosquitto mosquitto-clients
 }
 
+# --- npm packages ------------------------------------------------------------
+
+# ensure_npm_packages DIR: installs the npm packages locked in DIR/package-lock.json
+# (`npm ci` in DIR) when DIR/node_modules is missing or older than the lock file.
+# Uses the machine's Node.js and npm; downloads no browser (playwright-core drives
+# Debian's Chromium).
+ensure_npm_packages() {
+    local dir="$1" stamp="$1/node_modules/.package-lock.json" what
+    [ -f "$dir/package-lock.json" ] || {
+        webmqtt_log "error: $dir/package-lock.json is missing"
+        return 1
+    }
+    command -v npm >/dev/null 2>&1 || {
+        webmqtt_log "error: npm is missing (Node.js 20 or newer with npm is needed for $dir)"
+        return 1
+    }
+    what="$(node -e '
+        const lock = require(require("path").resolve(process.argv[1]));
+        console.log(Object.entries(lock.packages || {}).filter(([k]) => k)
+            .map(([k, v]) => k.replace(/^.*node_modules\//, "") + "@" + v.version).join(" "));
+    ' "$dir/package-lock.json" 2>/dev/null)"
+    if [ -f "$stamp" ] && ! [ "$dir/package-lock.json" -nt "$stamp" ]; then
+        webmqtt_log "ok: npm packages in $dir (${what:-none})"
+        return 0
+    fi
+    webmqtt_log "installing (npm ci in $dir): ${what:-see $dir/package-lock.json}"
+    (cd "$dir" && timeout --foreground -k 30 600 npm ci --no-audit --no-fund </dev/null)
+}
+
 # --- processes and cleanup ---------------------------------------------------
 
 WEBMQTT_PIDS=()      # background processes to stop on exit (webmqtt_track)

@@ -1,0 +1,680 @@
+// Shared machinery for the end-to-end tests: a throwaway mosquitto (started and
+// stopped by pid, on free loopback ports), a throwaway CA and server certificate
+// for its wss:// listener, a static file server for dist/ under a sub-path, headless
+// Chromium (Debian's, through playwright-core) with a fresh profile, and
+// mosquitto_pub / mosquitto_sub.
+//
+// Every wait is bounded. Everything started here is stopped by `Env.stop()`, and,
+// should the test process die first, by its exit handler or, if it dies without
+// running one, by a small reaper process (both by pid; see below).
+//
+// Environment: WEBMQTT_DIST_DIR (the built app; default ../../dist from here),
+// WEBMQTT_CHROMIUM (default /usr/bin/chromium).
+
+import { spawn, execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { X509Certificate, createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const DIST_DIR = path.resolve(process.env.WEBMQTT_DIST_DIR || path.join(HERE, '..', '..', '..', 'dist'));
+export const CHROMIUM = process.env.WEBMQTT_CHROMIUM || '/usr/bin/chromium';
+/** The sub-path the app is served from, as a lab's web server would. */
+export const APP_PREFIX = '/labs/mqtt/';
+
+// ---------------------------------------------------------------------------
+// Processes and temp dirs we made: stopped and removed on exit even when a test
+// (or the runner) fails. Two layers:
+// - this process's 'exit' handler kills them by pid;
+// - a small reaper process holds a pipe from us: when this process dies in a way
+//   that runs no handler (SIGKILL, or the runner killing it when its own output pipe
+//   broke), the pipe closes, and the reaper kills what is left by pid and removes
+//   the temp dirs.
+
+const livePids = new Set();
+process.on('exit', () => {
+  for (const pid of livePids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => process.exit(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[sig]));
+}
+
+const REAPER = `
+  const fs = require('node:fs');
+  const pids = new Set();
+  const dirs = new Set();
+  let buf = '';
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => {});
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const arg = line.slice(1);
+      ({ '+': () => pids.add(Number(arg)), '-': () => pids.delete(Number(arg)),
+        D: () => dirs.add(arg), d: () => dirs.delete(arg) })[line[0]]?.();
+    }
+  });
+  process.stdin.on('close', () => {
+    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+    setTimeout(() => {
+      for (const dir of dirs) { try { fs.rmSync(dir, { recursive: true, force: true }); } catch {} }
+      process.exit(0);
+    }, 500);
+  });
+`;
+let reaper;
+function tellReaper(line) {
+  if (!reaper) {
+    reaper = spawn(process.execPath, ['-e', REAPER], { stdio: ['pipe', 'ignore', 'ignore'] });
+    reaper.on('error', () => {});
+    reaper.stdin.on('error', () => {});
+    reaper.unref();
+    reaper.stdin.unref?.();
+  }
+  reaper.stdin.write(line + '\n');
+}
+
+function track(child) {
+  livePids.add(child.pid);
+  tellReaper('+' + child.pid);
+  child.once('exit', () => {
+    livePids.delete(child.pid);
+    tellReaper('-' + child.pid);
+  });
+  return child;
+}
+
+/** A fresh temp dir (removed by `removeDir`, or by the reaper should we die first). */
+async function makeDir(name) {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `webmqtt-e2e-${name}-`));
+  tellReaper('D' + dir);
+  return dir;
+}
+
+async function removeDir(dir) {
+  await fsp.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  tellReaper('d' + dir);
+}
+
+/** Resolves when `child` exits; after `ms`, kills it (by pid) and resolves anyway. */
+async function stopChild(child, signal = 'SIGTERM', ms = 5_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  await exited;
+  clearTimeout(timer);
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** `promise`, or a rejection after `ms`. */
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/** Polls `fn` until it returns a truthy value; throws `what` after `ms`. */
+export async function waitUntil(fn, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export async function freePort() {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    const done = (ok) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(1_000, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+function run(cmd, args, { timeout = 15_000, input } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { timeout, killSignal: 'SIGKILL', encoding: 'buffer' }, (err, stdout, stderr) => {
+      if (err) {
+        err.message += `\n$ ${cmd} ${args.join(' ')}\n${stderr}`;
+        reject(err);
+      } else resolve({ stdout, stderr });
+    });
+    if (child.pid) track(child);
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+async function tempDir(name) {
+  const dir = await makeDir(name);
+  // mosquitto started as root drops to the user `mosquitto`: let it read its files.
+  await fsp.chmod(dir, 0o755);
+  return dir;
+}
+
+// ---------------------------------------------------------------------------
+// TLS: a throwaway CA and a server certificate for 127.0.0.1 and localhost.
+
+export async function makeCertificates(dir) {
+  const f = (n) => path.join(dir, n);
+  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'),
+    '-days', '2', '-subj', '/CN=WebMQTT e2e throwaway CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'),
+    '-subj', '/CN=127.0.0.1']);
+  await fsp.writeFile(f('server.ext'), [
+    'basicConstraints=CA:FALSE',
+    'keyUsage=critical,digitalSignature',
+    'extendedKeyUsage=serverAuth',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '',
+  ].join('\n'));
+  await run('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'),
+    '-set_serial', '0x' + createHash('sha1').update(dir).digest('hex').slice(0, 16), '-days', '2',
+    '-extfile', f('server.ext'), '-out', f('server.crt')]);
+  for (const n of ['ca.crt', 'server.crt', 'server.key']) await fsp.chmod(f(n), 0o644);
+  const cert = new X509Certificate(await fsp.readFile(f('server.crt')));
+  // What --ignore-certificate-errors-spki-list wants: base64(sha256(SubjectPublicKeyInfo)).
+  const spki = createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+  return { caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key'), spki };
+}
+
+// ---------------------------------------------------------------------------
+// mosquitto
+
+/**
+ * A mosquitto on 127.0.0.1 with, each on a free port: `mqtt` (plain MQTT, for
+ * mosquitto_pub/sub), `ws`, and optionally `wss` (TLS) and `auth` (websockets,
+ * anonymous refused, user `alice` / password `secret`).
+ */
+export class Mosquitto {
+  constructor(dir, ports, certs, { auth }) {
+    this.dir = dir;
+    this.ports = ports;
+    this.certs = certs;
+    this.auth = auth;
+    this.child = null;
+    this.logFile = path.join(dir, 'mosquitto.log');
+    this.startCount = 0;
+  }
+
+  static async create({ wss = false, auth = false } = {}) {
+    const dir = await tempDir('mosquitto');
+    const ports = { mqtt: await freePort(), ws: await freePort() };
+    if (wss) ports.wss = await freePort();
+    if (auth) ports.auth = await freePort();
+    const certs = wss ? await makeCertificates(dir) : null;
+    const broker = new Mosquitto(dir, ports, certs, { auth });
+    await broker.writeConfig();
+    return broker;
+  }
+
+  async writeConfig() {
+    const { ports, certs } = this;
+    const lines = [
+      '# Written by tests/e2e/lib/harness.mjs. Loopback only.',
+      'per_listener_settings true',
+      'persistence false',
+      'log_dest stderr',
+      'log_type all',
+      `listener ${ports.mqtt} 127.0.0.1`,
+      'allow_anonymous true',
+      `listener ${ports.ws} 127.0.0.1`,
+      'protocol websockets',
+      'socket_domain ipv4',
+      'allow_anonymous true',
+    ];
+    if (certs) {
+      lines.push(`listener ${ports.wss} 127.0.0.1`, 'protocol websockets', 'socket_domain ipv4', 'allow_anonymous true',
+        `cafile ${certs.caFile}`, `certfile ${certs.certFile}`, `keyfile ${certs.keyFile}`);
+    }
+    if (this.auth) {
+      const pw = path.join(this.dir, 'passwords');
+      await fsp.writeFile(pw, '');
+      await run('mosquitto_passwd', ['-b', pw, 'alice', 'secret']);
+      await fsp.chmod(pw, 0o644);
+      lines.push(`listener ${ports.auth} 127.0.0.1`, 'protocol websockets', 'socket_domain ipv4',
+        'allow_anonymous false', `password_file ${pw}`);
+    }
+    this.configFile = path.join(this.dir, 'mosquitto.conf');
+    await fsp.writeFile(this.configFile, lines.join('\n') + '\n', { mode: 0o644 });
+  }
+
+  /** Starts it and waits (bounded) until every listener accepts connections. */
+  async start() {
+    if (this.child) throw new Error('mosquitto is already running');
+    this.startCount += 1;
+    const log = fs.openSync(this.logFile, 'a');
+    const child = spawn('mosquitto', ['-c', this.configFile], { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    const failed = new Promise((_, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, sig) => reject(new Error(`mosquitto exited (${code ?? sig}) while starting`)));
+    });
+    failed.catch(() => {});
+    if (child.pid) track(child);
+    this.child = child;
+    try {
+      for (const port of Object.values(this.ports)) {
+        await Promise.race([waitUntil(() => portOpen(port), 15_000, `mosquitto on 127.0.0.1:${port}`), failed]);
+      }
+    } catch (e) {
+      await this.stop();
+      throw new Error(`${e.message}\n--- mosquitto log ---\n${await this.log()}`);
+    }
+  }
+
+  get pid() {
+    return this.child?.pid;
+  }
+
+  /** Stops it by its pid (TERM, then KILL after 5 s). */
+  async stop() {
+    const child = this.child;
+    this.child = null;
+    if (child) await stopChild(child, 'SIGTERM');
+  }
+
+  async log() {
+    return fsp.readFile(this.logFile, 'utf8').catch(() => '(no log)');
+  }
+
+  async remove() {
+    await this.stop();
+    await removeDir(this.dir);
+  }
+
+  url(kind, host = '127.0.0.1') {
+    const scheme = kind === 'wss' ? 'wss' : 'ws';
+    return `${scheme}://${host}:${this.ports[kind]}`;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// mosquitto_pub and mosquitto_sub against the plain MQTT listener
+
+export async function mosquittoPub(broker, args) {
+  return run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.ports.mqtt), ...args]);
+}
+
+const SEP = '\u001f'; // unit separator: not in our topics
+
+/**
+ * A mosquitto_sub that is subscribed once `start()` resolves. Each message is
+ * recorded as { topic, qos, retain, payload (Buffer) [, contentType, userProperties] }.
+ */
+export class MosquittoSub {
+  constructor(broker, filter, extraArgs = []) {
+    this.args = ['-h', '127.0.0.1', '-p', String(broker.ports.mqtt), '-t', filter, '-q', '1', '-d',
+      '-W', '600', // a bound of its own, should we never stop it
+      '-F', ['MSG', '%t', '%q', '%r', '%C', '%P', '%x'].join(SEP), ...extraArgs];
+    this.messages = [];
+    this.output = '';
+  }
+
+  async start() {
+    // stdbuf -oL: line-buffered stdout, so each line reaches us when it is printed.
+    const child = spawn('stdbuf', ['-oL', 'mosquitto_sub', ...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    track(child);
+    this.child = child;
+    let buf = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d) => (this.output += d));
+    child.stdout.on('data', (d) => {
+      this.output += d;
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (line.startsWith('MSG' + SEP)) {
+          const [, topic, qos, retain, contentType, userProperties, hex] = line.split(SEP);
+          const m = { topic, qos: Number(qos), retain: retain === '1', payload: Buffer.from(hex, 'hex') };
+          // MQTT 5.0 only (pass ['-V', 'mqttv5']): content type, user properties as "k:v k2:v2".
+          if (contentType) m.contentType = contentType;
+          if (userProperties) m.userProperties = userProperties;
+          this.messages.push(m);
+        }
+      }
+    });
+    // -d prints "Subscribed (mid: 1): <qos>" once the SUBACK is in.
+    await waitUntil(() => /Subscribed \(mid/.test(this.output) || child.exitCode !== null, 10_000,
+      'mosquitto_sub to subscribe');
+    if (child.exitCode !== null) throw new Error(`mosquitto_sub exited: ${this.output}`);
+    return this;
+  }
+
+  async waitFor(pred, ms, what) {
+    return waitUntil(() => this.messages.find(pred), ms, `${what}; mosquitto_sub got ${JSON.stringify(this.describe())}`);
+  }
+
+  describe() {
+    return this.messages.map((m) => ({ ...m, payload: m.payload.toString('utf8') }));
+  }
+
+  async stop() {
+    if (this.child) await stopChild(this.child, 'SIGTERM');
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The static file server: dist/ under APP_PREFIX, nothing anywhere else.
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+export async function startStaticServer(root = DIST_DIR, prefix = APP_PREFIX) {
+  if (!fs.existsSync(path.join(root, 'index.html'))) {
+    throw new Error(`${root}/index.html is missing: build the app first (trunk build --release)`);
+  }
+  const requests = [];
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const entry = { path: url.pathname, status: 404 };
+    requests.push(entry);
+    const send = (status, headers, body) => {
+      entry.status = status;
+      res.writeHead(status, headers);
+      res.end(body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, {}, 'method not allowed');
+    if (url.pathname === prefix.slice(0, -1)) return send(301, { Location: prefix + url.search }, '');
+    if (!url.pathname.startsWith(prefix)) return send(404, { 'Content-Type': 'text/plain' }, 'not found');
+    let rel = decodeURIComponent(url.pathname.slice(prefix.length));
+    if (rel === '' || rel.endsWith('/')) rel += 'index.html';
+    const file = path.resolve(root, rel);
+    if (!file.startsWith(root + path.sep)) return send(403, {}, 'forbidden');
+    try {
+      const body = await fsp.readFile(file);
+      send(200, {
+        'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
+        'Cache-Control': 'no-store',
+      }, req.method === 'HEAD' ? undefined : body);
+    } catch {
+      send(404, { 'Content-Type': 'text/plain' }, 'not found');
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return {
+    origin,
+    appUrl: origin + prefix,
+    requests,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Chromium
+
+/**
+ * Debian's Chromium, headless, with a fresh profile (user data dir). `spki`:
+ * SPKI hashes of certificates to trust (our throwaway broker's).
+ */
+export async function launchBrowser({ spki = [] } = {}) {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set WEBMQTT_CHROMIUM)`);
+  }
+  const userDataDir = await makeDir('chromium');
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  if (spki.length) args.push(`--ignore-certificate-errors-spki-list=${spki.join(',')}`);
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args,
+    timeout: 60_000,
+    viewport: { width: 1280, height: 1000 },
+  });
+  context.setDefaultTimeout(15_000);
+  return {
+    context,
+    async close() {
+      await withTimeout(context.close(), 15_000, 'closing Chromium').catch(() => {});
+      await removeDir(userDataDir);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The environment a test file uses, and the page it drives
+
+export class Env {
+  static async start({ wss = false, auth = false } = {}) {
+    const env = new Env();
+    try {
+      env.broker = await Mosquitto.create({ wss, auth });
+      await env.broker.start();
+      env.server = await startStaticServer();
+      env.browser = await launchBrowser({ spki: env.broker.certs ? [env.broker.certs.spki] : [] });
+    } catch (e) {
+      await env.stop();
+      throw e;
+    }
+    return env;
+  }
+
+  /** Opens the app (with `query`, e.g. "?url=…"), waits until it is running. */
+  async openApp(query = '') {
+    return AppPage.open(this.browser.context, this.server.appUrl + query);
+  }
+
+  async stop() {
+    await this.browser?.close().catch(() => {});
+    await this.server?.close().catch(() => {});
+    await this.broker?.remove().catch(() => {});
+  }
+}
+
+/**
+ * `fn()` run once, on first `get()`; every `get()` returns the same promise, so when
+ * setting up fails (no Chromium, no mosquitto, no dist/), every test that needs it
+ * fails with that error, rather than being cancelled or skipped. `dispose(value)`
+ * runs on `stop()` if it was set up.
+ */
+export function lazy(fn, dispose) {
+  let promise;
+  return {
+    get: () => (promise ??= fn()),
+    async stop() {
+      const value = await promise?.catch(() => undefined);
+      if (value !== undefined) await dispose(value);
+    },
+  };
+}
+
+/** An `Env` started on first use (see `lazy`); `after(() => env.stop())`. */
+export const lazyEnv = (options) => lazy(() => Env.start(options), (env) => env.stop());
+
+/** The app in one tab, with what it did that a test may check. */
+export class AppPage {
+  constructor(page) {
+    this.page = page;
+    this.dialogs = [];
+    this.errors = [];
+    this.websockets = [];
+    page.on('dialog', (d) => {
+      this.dialogs.push(`${d.type()}: ${d.message()}`);
+      d.dismiss().catch(() => {});
+    });
+    page.on('pageerror', (e) => this.errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      // The browser asks for /favicon.ico at the site's root by itself; the app has none.
+      if (m.type() === 'error' && !m.location().url?.endsWith('/favicon.ico')) {
+        this.errors.push(`console: ${m.text()} (${m.location().url})`);
+      }
+    });
+    page.on('websocket', (ws) => this.websockets.push(ws.url()));
+  }
+
+  static async open(context, url) {
+    const app = new AppPage(await context.newPage());
+    // Content-Security-Policy violations, as the page itself sees them.
+    await app.page.addInitScript(() => {
+      window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => {
+        window.__cspViolations.push({ directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample });
+      });
+    });
+    try {
+      await app.page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+      await app.page.locator('#connect').waitFor({ state: 'visible', timeout: 30_000 });
+    } catch (e) {
+      await app.close();
+      throw new Error(`the app did not start at ${url}: ${e.message.split('\n')[0]}; page errors: ${JSON.stringify(app.errors)}`);
+    }
+    return app;
+  }
+
+  close() {
+    return this.page.close().catch(() => {});
+  }
+
+  /** The page's Content-Security-Policy violations so far: { directive, blocked, sample }. */
+  cspViolations() {
+    return this.page.evaluate(() => window.__cspViolations);
+  }
+
+  status() {
+    return this.page.locator('#status');
+  }
+
+  /** Waits until #status has class `kind` (connected, reconnecting, …). */
+  async waitStatus(kind, timeout = 15_000) {
+    try {
+      await this.page.locator(`#status.status.${kind}`).waitFor({ state: 'attached', timeout });
+    } catch (e) {
+      const text = await this.page.locator('#status').textContent().catch(() => '?');
+      const problem = await this.page.locator('#problem').textContent({ timeout: 100 }).catch(() => 'none');
+      throw new Error(`status is not "${kind}" after ${timeout} ms: "${text}" (problem: ${problem}; errors: ${this.errors.join(' | ')})`);
+    }
+  }
+
+  async connect({ url, version = '3.1.1', username = '', password = '', wait = 'connected' }) {
+    const p = this.page;
+    await p.fill('#broker-url', url);
+    await p.selectOption('#protocol-version', version);
+    await p.fill('#username', username);
+    await p.fill('#password', password);
+    await p.click('#connect');
+    if (wait) await this.waitStatus(wait);
+  }
+
+  async disconnect() {
+    await this.page.click('#disconnect');
+    await this.waitStatus('disconnected');
+  }
+
+  async subscribe(filter, qos = '1') {
+    const p = this.page;
+    await p.fill('#subscribe-topic', filter);
+    await p.selectOption('#subscribe-qos', qos);
+    await p.click('#subscribe');
+    await this.waitGranted(filter, qos);
+  }
+
+  async waitGranted(filter, qos = '1', timeout = 15_000) {
+    const state = this.page.locator(`#subscription-list .subscription[data-filter="${filter}"] .sub-state`);
+    await state.filter({ hasText: `granted QoS ${qos}` }).waitFor({ timeout });
+  }
+
+  /** Fills the publish form and clicks Publish. */
+  async publish({ topic, payload, format = 'text', qos = '0', retain = false }) {
+    const p = this.page;
+    await p.fill('#publish-topic', topic);
+    await p.selectOption('#publish-format', format);
+    await p.selectOption('#publish-qos', qos);
+    await p.setChecked('#publish-retain', retain);
+    await p.fill('#publish-payload', payload);
+    await p.click('#publish');
+  }
+
+  /** The feed rows for `topic`. */
+  rows(topic) {
+    return this.page.locator(`#feed-list .message[data-topic="${topic}"]`);
+  }
+
+  /** Waits (bounded) for a row with `topic`, and returns what it shows. */
+  async row(topic, timeout = 15_000) {
+    const row = this.rows(topic).first();
+    await row.waitFor({ timeout });
+    return {
+      locator: row,
+      topic: await row.locator('.topic').textContent(),
+      qos: await row.locator('.qos').textContent(),
+      retained: (await row.locator('.retain').count()) > 0,
+      size: await row.locator('.size').textContent(),
+      preview: await row.locator('.preview').textContent(),
+    };
+  }
+
+  /**
+   * Opens a row (a click on its summary) and returns the whole payload as shown and
+   * the MQTT 5.0 property table as [name, value] pairs. Works whether the row expands
+   * in place (.message-detail inside the row) or fills the detail pane
+   * (#message-detail) beside the list.
+   */
+  async expand(row) {
+    const summary = row.locator('.message-summary');
+    await summary.click();
+    // The row says it is open: aria-expanded (in place) or aria-pressed (selected).
+    await row.locator('.message-summary[aria-expanded="true"], .message-summary[aria-pressed="true"]')
+      .waitFor({ timeout: 5_000 });
+    const detail = row.locator('.message-detail').or(this.page.locator('#message-detail'));
+    await detail.locator('.payload').waitFor({ timeout: 5_000 });
+    const payload = await detail.locator('.payload').textContent();
+    const properties = await detail.locator('table.properties tr').evaluateAll((trs) =>
+      trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('td')?.textContent ?? '']));
+    return { payload, properties };
+  }
+}
