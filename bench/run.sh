@@ -66,3 +66,10 @@ RESULTS="$OUT/node.json" node bench/node/bench.js >&2
 
 log "table"
 node bench/report.js "$OUT/criterion" "$OUT/node.json" | tee "$OUT/table.md"
+
+# The browser ingest benchmark (app vs MQTT.js vs a raw WebSocket, in headless Chromium)
+# is its own command, bash bench/browser/run.sh (about 15 min); BENCH_BROWSER=1 runs it here too.
+if [ "${BENCH_BROWSER:-0}" = 1 ]; then
+    log "browser: bash bench/browser/run.sh"
+    bash bench/browser/run.sh
+fi

@@ -270,15 +270,7 @@ fn run(args: &Args) -> Result<(), String> {
         println!(
             "flood: {} messages of {} B to {} topic(s) in {:.3} s: {:.0} msg/s, {:.1} MB/s ({} writes, {} bytes), \
              then the marker on {}",
-            args.count,
-            args.size,
-            args.topics,
-            secs,
-            rate,
-            mb_s,
-            writes,
-            bytes,
-            args.marker
+            args.count, args.size, args.topics, secs, rate, mb_s, writes, bytes, args.marker
         );
     }
     Ok(())

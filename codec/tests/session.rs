@@ -815,3 +815,24 @@ fn a_subscription_identifier_in_3_1_1_is_refused_not_dropped() {
     assert!(matches!(err, SessionError::Encode(webmqtt_codec::EncodeError::NotInVersion { .. })), "{err:?}");
     assert!(peer.sent().is_empty());
 }
+
+#[test]
+fn a_long_burst_after_pingreq_gets_a_pingreq_every_interval() {
+    // The broker answers our PINGREQ only after a long backlog of messages; it must
+    // still hear from us within every keep-alive interval, or it drops us.
+    let mut o = opts(V311);
+    o.keep_alive = 10;
+    let mut peer = Peer::connected(o);
+    peer.advance(10_000);
+    assert_eq!(peer.sent(), vec![Packet::PingReq]);
+    let mut pings = 0;
+    for _ in 0..35 {
+        peer.advance(1_000);
+        peer.broker(incoming("lab/x", QoS::AtMostOnce, 0));
+        pings += peer.sent().iter().filter(|p| **p == Packet::PingReq).count();
+    }
+    assert!(peer.session.is_connected(), "traffic shows the broker alive");
+    assert_eq!(pings, 3, "one PINGREQ per interval while the PINGRESP is outstanding");
+    peer.broker(Packet::PingResp);
+    assert!(peer.session.is_connected());
+}

@@ -244,8 +244,9 @@ impl Session {
                 let keep_alive = self.keep_alive()?;
                 Some(match self.ping_sent {
                     // Anything from the broker shows it is alive: a PINGRESP
-                    // queued behind a burst of messages is not a dead broker.
-                    Some(sent) => sent.max(self.last_received) + keep_alive / 2,
+                    // queued behind a burst of messages is not a dead broker. But
+                    // the broker must still hear from us within every interval.
+                    Some(sent) => (sent.max(self.last_received) + keep_alive / 2).min(self.last_sent + keep_alive),
                     None => self.last_sent.min(self.last_received) + keep_alive,
                 })
             }
@@ -258,14 +259,21 @@ impl Session {
         if now < deadline {
             return;
         }
-        match (self.state, self.ping_sent) {
-            (State::Connecting(_), _) => self.close(CloseReason::ConnectTimeout),
-            (State::Connected, Some(_)) => self.close(CloseReason::KeepAliveTimeout),
-            (State::Connected, None) => {
+        match (self.state, self.ping_sent, self.keep_alive()) {
+            (State::Connecting(_), _, _) => self.close(CloseReason::ConnectTimeout),
+            (State::Connected, Some(sent), Some(keep_alive)) if now >= sent.max(self.last_received) + keep_alive / 2 => {
+                self.close(CloseReason::KeepAliveTimeout);
+            }
+            (State::Connected, Some(_), _) => {
+                // Still waiting for PINGRESP behind the broker's backlog: ping again
+                // so that the broker does not drop us for silence.
+                let _ = self.write(now, &Packet::PingReq);
+            }
+            (State::Connected, None, _) => {
                 let _ = self.write(now, &Packet::PingReq);
                 self.ping_sent = Some(now);
             }
-            (State::Disconnected, _) => {}
+            (State::Disconnected, _, _) => {}
         }
     }
 
