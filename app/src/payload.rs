@@ -199,14 +199,22 @@ pub fn render(bytes: &[u8], format: PayloadFormat) -> (String, PayloadFormat) {
 /// A one-line preview of at most `max_chars` characters (and an ellipsis when
 /// there is more): text when the payload reads as text, else hex.
 pub fn preview(bytes: &[u8], max_chars: usize) -> String {
-    let (shown, more) = match core::str::from_utf8(bytes) {
-        Ok(text) if is_text(bytes) => {
+    // Only the head decides: a 16 KiB payload is not scanned for one short line.
+    let head = &bytes[..bytes.len().min(max_chars * 4 + 4)];
+    let text = match core::str::from_utf8(head) {
+        Ok(s) => Some(s),
+        // A character cut by the end of the head is fine; anything else is binary.
+        Err(e) if e.error_len().is_none() => head.get(..e.valid_up_to()).and_then(|h| core::str::from_utf8(h).ok()),
+        Err(_) => None,
+    };
+    let (shown, more) = match text.filter(|t| is_text(t.as_bytes())) {
+        Some(text) => {
             let shown: String =
                 text.chars().take(max_chars).map(|c| if c.is_control() { ' ' } else { c }).collect();
-            let more = shown.len() < text.len();
+            let more = shown.len() < bytes.len();
             (shown, more)
         }
-        _ => {
+        None => {
             let byte_count = bytes.len().min((max_chars + 1) / 3);
             (to_hex(&bytes[..byte_count]), byte_count < bytes.len())
         }
@@ -273,5 +281,9 @@ mod tests {
         assert_eq!(preview(b"hello", 10), "hello");
         assert_eq!(preview(&[0xBE, 0xEF], 10), "BE EF");
         assert_eq!(preview("x".repeat(50).as_bytes(), 10), format!("{}…", "x".repeat(10)));
+        // Only the head is looked at: a long text payload is text, whatever comes later.
+        let mut long = "é".repeat(5_000).into_bytes();
+        long.push(0xFF);
+        assert_eq!(preview(&long, 3), "ééé…");
     }
 }

@@ -36,7 +36,12 @@ pub enum TransportEvent {
 
 /// The engine's clock: `performance.now()` in milliseconds.
 pub fn now() -> Instant {
-    let ms = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    // Looked up once: window().performance() costs two more JS calls, and the
+    // clock is read several times per message received.
+    thread_local! {
+        static PERFORMANCE: Option<web_sys::Performance> = web_sys::window().and_then(|w| w.performance());
+    }
+    let ms = PERFORMANCE.with(|p| p.as_ref().map_or(0.0, web_sys::Performance::now));
     Instant::from_millis(ms.max(0.0) as u64)
 }
 
