@@ -250,7 +250,7 @@ impl Client {
                 return Err("Connect to a broker first.".to_owned());
             };
             let count = messages.len();
-            let topic = messages.first().map(|m| m.topic.clone()).unwrap_or_default();
+            let topic = messages.first().map(|m| m.topic.to_string()).unwrap_or_default();
             transport.with_session(|s, now| {
                 messages.into_iter().try_for_each(|m| s.publish(now, m).map(drop)).map_err(|e| e.to_string())
             })?;

@@ -269,7 +269,7 @@ async fn round_trip_every_qos(version: ProtocolVersion) {
     let messages = probe.wait_messages(3, 5_000.0).await;
     let mut got: Vec<(String, u8, String)> = messages
         .iter()
-        .map(|m| (m.topic.clone(), m.qos.as_u8(), String::from_utf8(m.payload.to_vec()).expect("UTF-8")))
+        .map(|m| (m.topic.to_string(), m.qos.as_u8(), String::from_utf8(m.payload.to_vec()).expect("UTF-8")))
         .collect();
     got.sort();
     let want: Vec<(String, u8, String)> = sent

@@ -122,7 +122,7 @@ impl Decoder {
         self.buf.advance(header.header_len);
         let body = self.buf.split_to(header.remaining_length).freeze();
         self.unchecked = self.unchecked.saturating_sub(header.packet_len());
-        match Packet::decode_body(self.version, header.first_byte, &body) {
+        match Packet::decode_body(self.version, header.first_byte, body) {
             Ok(packet) => Ok(Some(packet)),
             Err(e) => Err(self.fail(e)),
         }

@@ -20,6 +20,7 @@ mod wasm;
 mod wire;
 
 pub use bytes::Bytes;
+pub use bytestring::ByteString;
 pub use decoder::{Decoder, MAX_PACKET_SIZE};
 pub use error::{DecodeError, EncodeError};
 pub use packet::{

@@ -26,14 +26,18 @@ static LAST_LENGTH_SUM: AtomicU64 = AtomicU64::new(0);
 thread_local! {
     /// What `encodePublishInPlace` wrote last; reused from call to call.
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// Why `encodePublishInPlace` last returned 0.
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
-fn version(level: u8) -> Result<ProtocolVersion, JsError> {
+/// Errors are strings here: the functions that throw make a `JsError` of them, and
+/// `encodePublishInPlace` keeps them for `lastError()`.
+fn version(level: u8) -> Result<ProtocolVersion, String> {
     match level {
         3 => Ok(ProtocolVersion::V3_1),
         4 => Ok(ProtocolVersion::V3_1_1),
         5 => Ok(ProtocolVersion::V5),
-        _ => Err(JsError::new("version is the protocol level: 3 (3.1), 4 (3.1.1) or 5 (5.0)")),
+        _ => Err("version is the protocol level: 3 (3.1), 4 (3.1.1) or 5 (5.0)".to_owned()),
     }
 }
 
@@ -42,7 +46,7 @@ fn version(level: u8) -> Result<ProtocolVersion, JsError> {
 /// summed into `lastLengthSum()`. Throws on a malformed or incomplete packet.
 #[wasm_bindgen(js_name = decodePublishes)]
 pub fn decode_publishes(bytes: Vec<u8>, version_level: u8) -> Result<u32, JsError> {
-    let version = version(version_level)?;
+    let version = version(version_level).map_err(|e| JsError::new(&e))?;
     let buf = Bytes::from(bytes);
     let (mut count, mut sum, mut pos) = (0u32, 0u64, 0usize);
     while pos < buf.len() {
@@ -77,14 +81,14 @@ fn publish(
     packet_id: u16,
     retain: bool,
     dup: bool,
-) -> Result<Packet, JsError> {
-    let qos = QoS::from_u8(qos).ok_or_else(|| JsError::new("qos is 0, 1 or 2"))?;
+) -> Result<Packet, String> {
+    let qos = QoS::from_u8(qos).ok_or("qos is 0, 1 or 2")?;
     let packet_id = if qos == QoS::AtMostOnce { 0 } else { packet_id };
     Ok(Packet::Publish(Publish {
         dup,
         qos,
         retain,
-        topic,
+        topic: topic.into(),
         packet_id,
         payload: Bytes::from(payload),
         ..Publish::default()
@@ -102,8 +106,8 @@ pub fn encode_publish(
     dup: bool,
     version_level: u8,
 ) -> Result<Vec<u8>, JsError> {
-    let version = version(version_level)?;
-    let packet = publish(topic, payload, qos, packet_id, retain, dup)?;
+    let version = version(version_level).map_err(|e| JsError::new(&e))?;
+    let packet = publish(topic, payload, qos, packet_id, retain, dup).map_err(|e| JsError::new(&e))?;
     let mut out = Vec::new();
     packet.encode(version, &mut out).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(out)
@@ -111,6 +115,10 @@ pub fn encode_publish(
 
 /// Encodes one PUBLISH into the module's output buffer and returns its length. The
 /// bytes are at `outputPtr()` in `wasmMemory()` until the next call.
+///
+/// Returns 0 (no packet is 0 bytes long) when the packet cannot be encoded;
+/// `lastError()` then says why. Not a `Result`: wasm-bindgen returns a `Result`
+/// through a JS array made for every call, which cost this hot path ~10%.
 #[wasm_bindgen(js_name = encodePublishInPlace)]
 pub fn encode_publish_in_place(
     topic: String,
@@ -120,15 +128,26 @@ pub fn encode_publish_in_place(
     retain: bool,
     dup: bool,
     version_level: u8,
-) -> Result<u32, JsError> {
-    let version = version(version_level)?;
-    let packet = publish(topic, payload, qos, packet_id, retain, dup)?;
-    OUTPUT.with(|out| {
-        let mut out = out.borrow_mut();
-        out.clear();
-        packet.encode(version, &mut out).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(out.len() as u32)
+) -> u32 {
+    let encoded = version(version_level).and_then(|version| {
+        let packet = publish(topic, payload, qos, packet_id, retain, dup)?;
+        OUTPUT.with(|out| {
+            let mut out = out.borrow_mut();
+            out.clear();
+            packet.encode(version, &mut out).map_err(|e| e.to_string())?;
+            Ok(out.len() as u32)
+        })
+    });
+    encoded.unwrap_or_else(|message| {
+        LAST_ERROR.with(|last| *last.borrow_mut() = message);
+        0
     })
+}
+
+/// Why the last `encodePublishInPlace` that returned 0 could not encode its packet.
+#[wasm_bindgen(js_name = lastError)]
+pub fn last_error() -> String {
+    LAST_ERROR.with(|last| last.borrow().clone())
 }
 
 /// Where the bytes of the last `encodePublishInPlace` start in `wasmMemory()`.

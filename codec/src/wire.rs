@@ -5,6 +5,7 @@
 //! limits are checked and typed errors come from), then writes without checks.
 
 use bytes::Bytes;
+use bytestring::ByteString;
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::PacketType;
@@ -92,19 +93,22 @@ impl<'a> Reader<'a> {
         self.take(usize::from(len), field)
     }
 
-    /// A PUBLISH topic: UTF-8, checked as a topic name in the same pass that
-    /// looks for U+0000 (which `validate_topic_name` reports). An empty topic is
-    /// returned for the caller to judge (5.0 allows it with a topic alias).
-    pub(crate) fn topic_name(&mut self) -> Result<String, DecodeError> {
-        let raw = self.prefixed("topic name")?;
-        let s = core::str::from_utf8(raw).map_err(|_| DecodeError::InvalidUtf8 { field: "topic name" })?;
-        match crate::topic::validate_topic_name(s) {
+    /// A PUBLISH topic, sharing the packet's buffer: UTF-8, checked as a topic
+    /// name in the same pass that looks for U+0000 (which `validate_topic_name`
+    /// reports). An empty topic is returned for the caller to judge (5.0 allows
+    /// it with a topic alias).
+    #[inline(always)] // on PUBLISH's hot path (see Packet::decode_body)
+    pub(crate) fn topic_name(&mut self) -> Result<ByteString, DecodeError> {
+        let len = usize::from(self.u16("topic name")?);
+        let raw = self.bytes(len, "topic name")?;
+        let s = ByteString::try_from(raw).map_err(|_| DecodeError::InvalidUtf8 { field: "topic name" })?;
+        match crate::topic::validate_topic_name(&s) {
             Ok(()) | Err(TopicError::Empty) => {}
             // Reported as for every other string.
             Err(TopicError::NullCharacter) => return Err(DecodeError::NullCharacter { field: "topic name" }),
             Err(e) => return Err(DecodeError::InvalidTopicName(e)),
         }
-        Ok(s.to_owned())
+        Ok(s)
     }
 
     /// A UTF-8 Encoded String (§1.5.4): valid UTF-8 without U+0000.
@@ -124,6 +128,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `len` bytes, shared with the packet's buffer.
+    #[inline]
     pub(crate) fn bytes(&mut self, len: usize, field: &'static str) -> Result<Bytes, DecodeError> {
         if len > self.remaining() {
             return Err(self.truncated(field));
@@ -133,11 +138,9 @@ impl<'a> Reader<'a> {
         Ok(self.buf.slice(start..self.pos))
     }
 
-    /// Everything up to the end of the packet (a PUBLISH payload).
-    pub(crate) fn rest(&mut self) -> Bytes {
-        let start = self.pos;
-        self.pos = self.end;
-        self.buf.slice(start..self.end)
+    /// Bytes read so far.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
     }
 
     /// A reader over the next `len` bytes only (a property list); this one skips them.
@@ -159,11 +162,11 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Whether `bytes` holds a 0 byte: an inlined pass without early exit (which the
-/// compiler may vectorise), cheaper on MQTT's short strings (topics) than
-/// `contains(&0)`, whose out-of-line `memchr` dominated the check.
+/// Whether `bytes` holds a 0 byte (U+0000 in a UTF-8 string), eight bytes at a
+/// time: cheaper on MQTT's short strings than `contains(&0)`, whose out-of-line
+/// `memchr` dominated the check.
 pub(crate) fn contains_nul(bytes: &[u8]) -> bool {
-    bytes.iter().fold(false, |nul, &b| nul | (b == 0))
+    crate::topic::ByteScan::of(bytes).nul
 }
 
 /// Bytes a Variable Byte Integer takes.
@@ -205,18 +208,32 @@ pub(crate) fn put_u32(out: &mut Vec<u8>, value: u32) {
 
 /// Writes a Variable Byte Integer; callers have checked `value <= MAX_VAR_INT`.
 pub(crate) fn put_var_int(out: &mut Vec<u8>, value: usize) {
+    let (bytes, len) = var_int_bytes(value);
+    out.extend_from_slice(bytes.get(..len).unwrap_or_default());
+}
+
+/// A Variable Byte Integer's bytes and how many of them it takes; callers have
+/// checked `value <= MAX_VAR_INT`. Built on the stack so that it is written with
+/// one copy rather than a push per byte.
+#[inline]
+pub(crate) fn var_int_bytes(value: usize) -> ([u8; 4], usize) {
+    if value < 0x80 {
+        // Every packet up to 129 bytes long: no loop.
+        return ([value as u8, 0, 0, 0], 1);
+    }
+    let mut bytes = [0; 4];
     let mut x = value;
-    loop {
-        let mut byte = (x % 128) as u8;
+    let mut len = 0;
+    for byte in &mut bytes {
+        *byte = (x % 128) as u8;
         x /= 128;
-        if x > 0 {
-            byte |= 0x80;
-        }
-        out.push(byte);
+        len += 1;
         if x == 0 {
             break;
         }
+        *byte |= 0x80;
     }
+    (bytes, len)
 }
 
 /// Writes a length-prefixed field; callers have checked the length with

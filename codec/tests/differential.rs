@@ -191,7 +191,7 @@ fn mb_ack_props<P>(p: &Option<P>, fields: impl Fn(&P) -> (&Option<String>, &Vec<
 fn mb_to_ours(p: &Mb) -> Packet {
     match p {
         Mb::V4(p) => match p {
-            mb4::Packet::Connect(c) => Packet::Connect(Connect {
+            mb4::Packet::Connect(c) => Packet::Connect(Box::new(Connect {
                 protocol: match c.protocol {
                     mqttbytes::Protocol::V4 => V3_1_1,
                     mqttbytes::Protocol::V5 => V5,
@@ -209,7 +209,7 @@ fn mb_to_ours(p: &Mb) -> Packet {
                 username: c.login.as_ref().map(|l| l.username.clone()).filter(|u| !u.is_empty()),
                 password: c.login.as_ref().map(|l| l.password.clone()).filter(|p| !p.is_empty()).map(Bytes::from),
                 properties: Properties::new(),
-            }),
+            })),
             mb4::Packet::ConnAck(c) => Packet::ConnAck(ConnAck {
                 session_present: c.session_present,
                 reason: v3_reason(c.code as u8),
@@ -219,7 +219,7 @@ fn mb_to_ours(p: &Mb) -> Packet {
                 dup: x.dup,
                 qos: mb_qos(x.qos),
                 retain: x.retain,
-                topic: x.topic.clone(),
+                topic: x.topic.clone().into(),
                 packet_id: x.pkid,
                 properties: Properties::new(),
                 payload: x.payload.clone(),
@@ -255,7 +255,7 @@ fn mb_to_ours(p: &Mb) -> Packet {
             mb4::Packet::Disconnect => Packet::Disconnect(Disconnect::default()),
         },
         Mb::V5(p) => match p {
-            mb5::Packet::Connect(c) => Packet::Connect(Connect {
+            mb5::Packet::Connect(c) => Packet::Connect(Box::new(Connect {
                 protocol: match c.protocol {
                     mqttbytes::Protocol::V4 => V3_1_1,
                     mqttbytes::Protocol::V5 => V5,
@@ -297,7 +297,7 @@ fn mb_to_ours(p: &Mb) -> Packet {
                         p.user_properties
                     ),
                 },
-            }),
+            })),
             mb5::Packet::ConnAck(c) => Packet::ConnAck(ConnAck {
                 session_present: c.session_present,
                 reason: ReasonCode(c.code as u8),
@@ -328,7 +328,7 @@ fn mb_to_ours(p: &Mb) -> Packet {
                 dup: x.dup,
                 qos: mb_qos(x.qos),
                 retain: x.retain,
-                topic: x.topic.clone(),
+                topic: x.topic.clone().into(),
                 packet_id: x.pkid,
                 properties: match &x.properties {
                     None => Properties::new(),
@@ -514,7 +514,7 @@ fn m5_reason(code: m5p::ReasonCode) -> ReasonCode {
 /// mqtt5-protocol's packet in our terms.
 fn m5_to_ours(p: &m5p::Packet) -> Packet {
     match p {
-        m5p::Packet::Connect(c) => Packet::Connect(Connect {
+        m5p::Packet::Connect(c) => Packet::Connect(Box::new(Connect {
             protocol: match c.protocol_version {
                 4 => V3_1_1,
                 5 => V5,
@@ -533,7 +533,7 @@ fn m5_to_ours(p: &m5p::Packet) -> Packet {
             username: c.username.clone(),
             password: c.password.clone().map(Bytes::from),
             properties: m5_props(&c.properties),
-        }),
+        })),
         m5p::Packet::ConnAck(c) => Packet::ConnAck(ConnAck {
             session_present: c.session_present,
             reason: m5_reason(c.reason_code),
@@ -543,7 +543,7 @@ fn m5_to_ours(p: &m5p::Packet) -> Packet {
             dup: x.dup,
             qos: m5_qos(x.qos),
             retain: x.retain,
-            topic: x.topic_name.clone(),
+            topic: x.topic_name.clone().into(),
             packet_id: x.packet_id.unwrap_or(0),
             properties: m5_props(&x.properties),
             payload: x.payload.clone(),
@@ -906,7 +906,7 @@ fn mqttbytes_v4_built_packets() {
     });
     expected.username = Some("user".into());
     expected.password = Some(Bytes::from_static(b"secret"));
-    check_theirs("mqttbytes", v, &mb(|b| connect.write(b)), &Packet::Connect(expected));
+    check_theirs("mqttbytes", v, &mb(|b| connect.write(b)), &Packet::Connect(Box::new(expected)));
 
     for (code, reason) in [
         (mb4::ConnectReturnCode::Success, 0x00),
@@ -1150,7 +1150,7 @@ fn mqttbytes_v5_built_packets() {
             user_prop("app", "webmqtt"),
         ]),
     };
-    check_theirs("mqttbytes", v, &mb(|b| connect.write(b)), &Packet::Connect(expected));
+    check_theirs("mqttbytes", v, &mb(|b| connect.write(b)), &Packet::Connect(Box::new(expected)));
 }
 
 #[test]
@@ -1286,7 +1286,7 @@ fn mqtt5_protocol_built_packets() {
         password: Some(Bytes::from_static(b"p")),
         properties: props(vec![Property::SessionExpiryInterval(30), Property::ReceiveMaximum(5)]),
     };
-    check_theirs(o, V5, &m5(&ConnectPacket::new(options)), &Packet::Connect(expected));
+    check_theirs(o, V5, &m5(&ConnectPacket::new(options)), &Packet::Connect(Box::new(expected)));
     let options = ConnectOptions::new("c2")
         .with_clean_start(false)
         .with_keep_alive(std::time::Duration::from_secs(15))
@@ -1298,7 +1298,7 @@ fn mqtt5_protocol_built_packets() {
         password: Some(Bytes::from_static(&[0xFF, 0x00, 0x80])),
         ..Connect::new(V3_1_1, "c2")
     };
-    check_theirs(o, V3_1_1, &m5(&ConnectPacket::new_v311(options)), &Packet::Connect(expected));
+    check_theirs(o, V3_1_1, &m5(&ConnectPacket::new_v311(options)), &Packet::Connect(Box::new(expected)));
 
     let puback = PubAckPacket::new_with_reason(7, R::NoMatchingSubscribers);
     check_theirs(o, V5, &m5(&puback), &Packet::PubAck(Ack { reason: ReasonCode(0x10), ..Ack::new(7) }));

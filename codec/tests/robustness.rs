@@ -401,7 +401,7 @@ fn every_byte_substitution_of_short_packets() {
         });
         c.username = Some("u".into());
         c.password = Some(Bytes::from_static(b"p"));
-        templates.push(Packet::Connect(c).to_bytes(v).unwrap());
+        templates.push(Packet::Connect(Box::new(c)).to_bytes(v).unwrap());
     }
     // 5.0 packets with one property each, so property identifiers and values get substituted.
     let with_props = [

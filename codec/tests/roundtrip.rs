@@ -195,14 +195,14 @@ fn field_length_limit() {
     c.username = Some(longest.clone());
     c.password = Some(Bytes::from(vec![7u8; 65_535]));
     c.properties.push(Property::UserProperty(longest.clone(), longest.clone()));
-    assert_roundtrip(V5, &Packet::Connect(c.clone()));
+    assert_roundtrip(V5, &Packet::Connect(Box::new(c.clone())));
 
     let mut bad = c.clone();
     bad.password = Some(Bytes::from(vec![7u8; 65_536]));
-    assert!(matches!(Packet::Connect(bad).to_bytes(V5), Err(EncodeError::BinaryTooLong { .. })));
+    assert!(matches!(Packet::Connect(Box::new(bad)).to_bytes(V5), Err(EncodeError::BinaryTooLong { .. })));
     let mut bad = c;
     bad.username = Some(too_long);
-    assert!(matches!(Packet::Connect(bad).to_bytes(V5), Err(EncodeError::StringTooLong { .. })));
+    assert!(matches!(Packet::Connect(Box::new(bad)).to_bytes(V5), Err(EncodeError::StringTooLong { .. })));
 }
 
 /// The 3.x CONNACK return codes map to and from the reason codes the crate documents.

@@ -124,7 +124,7 @@ fn utf8_string_example() {
         assert_eq!(decode(version, &bytes), packet);
     }
     // As a client identifier, in the CONNECT payload.
-    let bytes = encode(&Packet::Connect(Connect::new(V3_1_1, s)), V3_1_1);
+    let bytes = encode(&Packet::Connect(Box::new(Connect::new(V3_1_1, s))), V3_1_1);
     assert_eq!(&bytes[bytes.len() - 7..], field);
 }
 
@@ -162,7 +162,7 @@ fn connect_variable_header_example_3_1_1() {
     let mut expected = vec![0x10, 25];
     expected.extend_from_slice(&variable_header);
     expected.extend_from_slice(&payload);
-    check_bytes(Packet::Connect(example_connect(V3_1_1)), V3_1_1, &expected);
+    check_bytes(Packet::Connect(Box::new(example_connect(V3_1_1))), V3_1_1, &expected);
 }
 
 #[test]
@@ -171,11 +171,11 @@ fn connect_variable_header_example_5_0() {
     let variable_header = [0x00, 0x04, b'M', b'Q', b'T', b'T', 0x05, 0xCE, 0x00, 0x0A, 0x05, 0x11, 0, 0, 0, 0x0A];
     let mut connect = example_connect(V5);
     connect.properties.push(Property::SessionExpiryInterval(10));
-    let bytes = encode(&Packet::Connect(connect.clone()), V5);
+    let bytes = encode(&Packet::Connect(Box::new(connect.clone())), V5);
     assert_eq!(&bytes[2..2 + variable_header.len()], variable_header);
     // Will properties (empty: length 0) come before the will topic (5.0 §3.1.3.2).
     assert_eq!(&bytes[2 + variable_header.len()..][..4], [0, 1, b'c', 0x00]);
-    assert_eq!(decode(V5, &bytes), Packet::Connect(connect));
+    assert_eq!(decode(V5, &bytes), Packet::Connect(Box::new(connect)));
 }
 
 #[test]
@@ -186,7 +186,7 @@ fn connect_protocol_names_and_levels() {
         (V5, &[0x00, 0x04, b'M', b'Q', b'T', b'T', 0x05]),
     ];
     for (version, name_and_level) in cases {
-        let bytes = encode(&Packet::Connect(Connect::new(version, "c")), version);
+        let bytes = encode(&Packet::Connect(Box::new(Connect::new(version, "c"))), version);
         assert_eq!(&bytes[2..2 + name_and_level.len()], name_and_level, "{version}");
         assert_eq!(version.level(), *name_and_level.last().unwrap());
         let Packet::Connect(c) = decode(V3_1_1, &bytes) else { panic!("not a CONNECT") };

@@ -872,7 +872,7 @@ fn to_packet(obj: &Json, version: ProtocolVersion, zeros: &mut Zeros) -> Mapped<
                 }
                 Some(other) => return Err(format!("will: expected an object, got {}", other.describe())),
             };
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 protocol,
                 // mqtt-packet's defaults: clean session, keep alive 0, empty client id.
                 clean_start: obj.get("clean").map_or(Ok(true), |c| boolean(c, "clean"))?,
@@ -882,7 +882,7 @@ fn to_packet(obj: &Json, version: ProtocolVersion, zeros: &mut Zeros) -> Mapped<
                 username: obj.get("username").map(|u| string(u, "username")).transpose()?,
                 password: obj.get("password").map(|p| binary(p, "password", zeros)).transpose()?,
                 properties: opt_properties(obj, zeros)?,
-            })
+            }))
         }
         "connack" => {
             keys(&["sessionPresent", "returnCode", "reasonCode", "properties"])?;
@@ -905,7 +905,7 @@ fn to_packet(obj: &Json, version: ProtocolVersion, zeros: &mut Zeros) -> Mapped<
                 dup: obj.get("dup").map_or(Ok(false), |d| boolean(d, "dup"))?,
                 qos: obj.get("qos").map_or(Ok(QoS::AtMostOnce), |q| qos(q, "qos"))?,
                 retain: obj.get("retain").map_or(Ok(false), |r| boolean(r, "retain"))?,
-                topic: string(obj.get("topic").ok_or("publish: no topic")?, "topic")?,
+                topic: string(obj.get("topic").ok_or("publish: no topic")?, "topic")?.into(),
                 packet_id: obj.get("messageId").map_or(Ok(0), |_| message_id(obj))?,
                 properties: opt_properties(obj, zeros)?,
                 payload: obj.get("payload").map_or(Ok(Bytes::new()), |p| binary(p, "payload", zeros))?,

@@ -182,7 +182,7 @@ pub fn FeedPanel(client: Client, filter: RwSignal<FeedFilter>) -> impl IntoView 
 fn FeedRow(message: FeedMessage, selected: RwSignal<Option<u64>>) -> impl IntoView {
     let seq = message.seq;
     view! {
-        <li class="message feed-row" data-seq=seq.to_string() data-topic=message.topic.clone()
+        <li class="message feed-row" data-seq=seq.to_string() data-topic=message.topic.to_string()
             class:selected=move || selected.get() == Some(seq)>
             <button type="button" class="message-summary" aria-pressed=move || (selected.get() == Some(seq)).to_string()
                 on:click=move |_| selected.update(|s| *s = if *s == Some(seq) { None } else { Some(seq) })>
@@ -190,7 +190,7 @@ fn FeedRow(message: FeedMessage, selected: RwSignal<Option<u64>>) -> impl IntoVi
                     {message.colours.iter().map(|c| view! { <span class=format!("swatch sub-colour-{c}")></span> }).collect_view()}
                 </span>
                 <time class="time">{clock_time(message.received_at_ms)}</time>
-                <span class="topic">{message.topic.clone()}</span>
+                <span class="topic">{message.topic.to_string()}</span>
                 <span class="qos">{format!("QoS {}", message.qos.as_u8())}</span>
                 {message.retain.then(|| view! { <span class="retain" title="Retained message">"retained"</span> })}
                 <span class="size">{size(message.payload.len())}</span>
@@ -220,7 +220,7 @@ fn MessageDetail(client: Client, selected: RwSignal<Option<u64>>, view_format: R
         let shown = move || payload::render(&bytes, format()).0;
         Some(view! {
             <div id="message-detail" class="message-detail" aria-label="Selected message">
-                <h3>{m.topic.clone()}</h3>
+                <h3>{m.topic.to_string()}</h3>
                 <p class="note">{format!(
                     "{} · QoS {}{} · {} ({} bytes)",
                     clock_time(m.received_at_ms), m.qos.as_u8(), if m.retain { " · retained" } else { "" },

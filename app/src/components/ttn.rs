@@ -105,7 +105,7 @@ fn ttn_messages(client: Client) -> Memo<Vec<(u64, f64, String, TtnMessage, Strin
                 .rev()
                 .filter_map(|m| {
                     parse_message(&m.topic, &m.payload).map(|t| {
-                        (m.seq, m.received_at_ms, m.topic.clone(), t, String::from_utf8_lossy(&m.payload).into_owned())
+                        (m.seq, m.received_at_ms, m.topic.to_string(), t, String::from_utf8_lossy(&m.payload).into_owned())
                     })
                 })
                 .take(MAX_EVENTS)

@@ -230,7 +230,7 @@ fn run_sub(a: &Args, mut d: Driver) -> Result<ExitCode, DriverError> {
             Ok(Event::Message(p)) => {
                 received += 1;
                 let mut out = stdout.lock();
-                let line = [p.topic.as_bytes(), b" ", &p.payload[..], b"\n"].concat();
+                let line = [p.topic.as_bytes().as_ref(), b" ", &p.payload[..], b"\n"].concat();
                 if out.write_all(&line).and_then(|()| out.flush()).is_err() {
                     d.disconnect();
                     return Ok(ExitCode::SUCCESS); // stdout closed (e.g. `| head`)

@@ -335,7 +335,7 @@ pub fn connect(v: ProtocolVersion) -> BoxedStrategy<Packet> {
             let clean_start = clean_start || (v == V3_1_1 && client_id.is_empty());
             // [MQTT-3.1.2-22]: no password without a user name before 5.0.
             let password = if v.is_v5() || username.is_some() { password } else { None };
-            Packet::Connect(Connect {
+            Packet::Connect(Box::new(Connect {
                 protocol: v,
                 clean_start,
                 keep_alive,
@@ -344,7 +344,7 @@ pub fn connect(v: ProtocolVersion) -> BoxedStrategy<Packet> {
                 username,
                 password,
                 properties,
-            })
+            }))
         })
         .boxed()
 }
@@ -378,7 +378,7 @@ pub fn publish(v: ProtocolVersion) -> BoxedStrategy<Publish> {
                 dup: dup && !at_most_once,
                 qos,
                 retain,
-                topic,
+                topic: topic.into(),
                 packet_id: if at_most_once { 0 } else { id },
                 properties,
                 payload,
