@@ -8,7 +8,9 @@
 #    --target nodejs, without wasm-opt, into bench/node/pkg;
 # 3. runs the criterion benchmarks (cargo bench -p webmqtt-bench): ours vs mqttbytes;
 # 4. runs the node benchmark (bench/node/bench.js): ours (wasm) vs mqtt-packet;
-# 5. prints one markdown table (also saved to target/webmqtt-bench/table.md).
+# 5. times the native cases again in alternating rounds (bench/examples/instructions.rs),
+#    which host noise affects on both sides alike (criterion runs one side, then the other);
+# 6. prints one markdown table (also saved to target/webmqtt-bench/table.md).
 #
 # Environment: ROUNDS, ROUND_MS (node benchmark, see bench/node/bench.js);
 # CRITERION_ARGS (extra criterion arguments, e.g. "--measurement-time 5").
@@ -64,8 +66,22 @@ CRITERION_HOME="$OUT/criterion" cargo bench -p webmqtt-bench --bench codec -- ${
 log "node: bench/node/bench.js (ours in wasm vs mqtt-packet)"
 RESULTS="$OUT/node.json" node bench/node/bench.js >&2
 
+log "native, alternating: bench/examples/instructions.rs alternate (ours and mqttbytes in turn, 41 rounds)"
+cargo build --release -q -p webmqtt-bench --example instructions
+: >"$OUT/alternating.txt"
+for op in decode encode; do
+    for case in 64B-qos0 64B-qos1 1KiB-qos0 1KiB-qos1; do
+        target/release/examples/instructions alternate "$op" "$case" >>"$OUT/alternating.txt"
+    done
+done
+
 log "table"
-node bench/report.js "$OUT/criterion" "$OUT/node.json" | tee "$OUT/table.md"
+{
+    node bench/report.js "$OUT/criterion" "$OUT/node.json"
+    echo
+    echo "Native, the same work timed in alternating rounds in one process (median ns per packet; ratio = ours / theirs in packets/s):"
+    sed 's/^/- /' "$OUT/alternating.txt"
+} | tee "$OUT/table.md"
 
 # The browser ingest benchmark (app vs MQTT.js vs a raw WebSocket, in headless Chromium)
 # is its own command, bash bench/browser/run.sh (about 15 min); BENCH_BROWSER=1 runs it here too.

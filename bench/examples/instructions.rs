@@ -9,8 +9,9 @@
 //! (difference of the two totals) / (1000 × 256) = instructions per packet.
 //!
 //! `instructions alternate <decode|encode> <case>` instead times ours and mqttbytes
-//! in 21 alternating rounds in one process and prints the medians: a quick check
-//! between changes that host noise affects both sides of alike.
+//! in 41 alternating rounds in one process and prints the medians, which host noise
+//! affects on both sides alike (`bash bench/run.sh` prints them under the table).
+//! Decoding here includes copying the received bytes into each codec's buffer.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -89,7 +90,7 @@ fn main() {
             let case = case_named(case);
             let n = if op == "decode" { 200 } else { 1000 };
             let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-            for round in 0..21 {
+            for round in 0..41 {
                 let order = if round % 2 == 0 { ["ours", "mqttbytes"] } else { ["mqttbytes", "ours"] };
                 for codec in order {
                     let (_, t) = run(op, codec, case, n);

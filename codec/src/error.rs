@@ -12,7 +12,8 @@ use crate::ProtocolVersion;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DecodeError {
-    /// The Remaining Length runs over four bytes [MQTT-1.5.5-1].
+    /// The Remaining Length runs over four bytes, or over more bytes than its value
+    /// needs (`80 00` for 0) [MQTT-1.5.5-1].
     MalformedRemainingLength,
     /// The packet, fixed header included, is larger than the receiver accepts.
     PacketTooLarge { size: usize, maximum: usize },
@@ -38,7 +39,8 @@ pub enum DecodeError {
     InvalidUtf8 { field: &'static str },
     /// A string field contains U+0000 [MQTT-1.5.4-2].
     NullCharacter { field: &'static str },
-    /// A Variable Byte Integer (other than the Remaining Length) runs over four bytes.
+    /// A Variable Byte Integer (other than the Remaining Length) runs over four bytes,
+    /// or over more bytes than its value needs [MQTT-1.5.5-1].
     MalformedVariableByteInteger { field: &'static str },
     /// CONNECT names a protocol or level this codec does not speak [MQTT-3.1.2-1, -2].
     UnsupportedProtocol { name: String, level: u8 },
@@ -83,7 +85,9 @@ pub enum DecodeError {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::MalformedRemainingLength => f.write_str("remaining length is encoded in more than 4 bytes"),
+            Self::MalformedRemainingLength => {
+                f.write_str("remaining length is encoded in more than 4 bytes or in more bytes than its value needs")
+            }
             Self::PacketTooLarge { size, maximum } => {
                 write!(f, "packet of {size} bytes is larger than the maximum of {maximum} bytes")
             }
@@ -103,7 +107,7 @@ impl fmt::Display for DecodeError {
             Self::InvalidUtf8 { field } => write!(f, "{field} is not valid UTF-8"),
             Self::NullCharacter { field } => write!(f, "{field} contains the null character U+0000"),
             Self::MalformedVariableByteInteger { field } => {
-                write!(f, "{field} is a variable byte integer longer than 4 bytes")
+                write!(f, "{field} is a variable byte integer longer than 4 bytes or than its value needs")
             }
             Self::UnsupportedProtocol { name, level } => {
                 write!(f, "unsupported protocol {name:?} level {level} (expected MQIsdp 3, MQTT 4 or MQTT 5)")

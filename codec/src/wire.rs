@@ -81,6 +81,10 @@ impl<'a> Reader<'a> {
             let byte = self.u8(field)?;
             value |= u32::from(byte & 0x7F) << (7 * i);
             if byte & 0x80 == 0 {
+                // [MQTT-1.5.5-1]: the fewest bytes that hold the value.
+                if byte == 0 && i > 0 {
+                    break;
+                }
                 return Ok(value);
             }
         }

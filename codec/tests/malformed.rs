@@ -397,6 +397,28 @@ fn invalid_property_values() {
     rejects(V5, &publish_v5_with(&[&[0x0B, 0]]), invalid(PropertyId::SubscriptionIdentifier, 0));
 }
 
+/// [MQTT-1.5.5-1]: a Variable Byte Integer uses the fewest bytes that hold its value;
+/// `80 00` is a malformed 0, `FF 00` a malformed 127.
+#[test]
+fn variable_byte_integers_longer_than_their_value_needs() {
+    for bytes in [&[0xE0, 0x80, 0x00][..], &[0x30, 0x83, 0x80, 0x00], &[0xD0, 0xFF, 0x80, 0x80, 0x00]] {
+        for version in ALL_VERSIONS {
+            rejects(version, bytes, D::MalformedRemainingLength);
+        }
+        assert_eq!(Decoder::new(V3_1_1).push(bytes), Err(D::MalformedRemainingLength));
+    }
+    // The shortest forms of the same lengths are accepted.
+    assert_eq!(FixedHeader::parse(&[0xE0, 0x00], &[]).map(|h| h.map(|h| h.header_len)), Ok(Some(2)));
+    assert_eq!(FixedHeader::parse(&[0x30, 0x80, 0x01], &[]).map(|h| h.map(|h| h.remaining_length)), Ok(Some(128)));
+    rejects(
+        V5,
+        &publish_v5_with(&[&[0x0B, 0x81, 0x00]]),
+        D::MalformedVariableByteInteger { field: "Subscription Identifier" },
+    );
+    rejects(V5, &frame(0x30, &cat(&[&s(b"a"), &[0x80, 0x00]])), D::MalformedVariableByteInteger { field: "property length" });
+    accepts(V5, &publish_v5_with(&[&[0x0B, 0x81, 0x01]]));
+}
+
 /// A Variable Byte Integer inside a packet runs over four bytes.
 #[test]
 fn malformed_variable_byte_integers() {

@@ -168,6 +168,10 @@ impl FixedHeader {
             let Some(byte) = bytes.next() else { return Ok(None) };
             remaining_length |= usize::from(byte & 0x7F) << (7 * i);
             if byte & 0x80 == 0 {
+                // A last byte of 0 after the first: more bytes than the value needs.
+                if byte == 0 && i > 0 {
+                    return Err(DecodeError::MalformedRemainingLength);
+                }
                 return Ok(Some(Self { first_byte, header_len: 2 + i, remaining_length }));
             }
         }
