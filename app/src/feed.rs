@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use webmqtt_codec::{topic_matches, ByteString, Bytes, Properties, QoS};
+use webmqtt_codec::{topic_matches, Bytes, Properties, QoS, TopicName};
 
 use crate::payload;
 
@@ -14,7 +14,7 @@ pub struct FeedMessage {
     pub seq: u64,
     /// Wall-clock time of arrival, milliseconds since the Unix epoch.
     pub received_at_ms: f64,
-    pub topic: ByteString,
+    pub topic: TopicName,
     pub qos: QoS,
     pub retain: bool,
     pub payload: Bytes,

@@ -29,6 +29,6 @@ pub use packet::{
 };
 pub use property::{Properties, Property, PropertyId, PropertyOwner};
 pub use reason::ReasonCode;
-pub use topic::{topic_matches, validate_topic_filter, validate_topic_name, TopicError};
+pub use topic::{topic_matches, validate_topic_filter, validate_topic_name, TopicError, TopicName};
 pub use version::{ProtocolVersion, QoS};
 pub use wire::{MAX_FIELD_LEN, MAX_VAR_INT};

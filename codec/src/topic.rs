@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use bytestring::ByteString;
+
 use crate::wire::MAX_FIELD_LEN;
 
 /// Why a string is not a valid topic name or filter.
@@ -81,6 +83,185 @@ pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
         return Err(TopicError::WildcardInName);
     }
     Ok(())
+}
+
+/// A topic name, with the verdict of [`validate_topic_name`] on it worked out once,
+/// when it is made.
+///
+/// A `Publish` may be encoded many times (a resend, the same message to several
+/// brokers); the encoder reads the verdict instead of scanning the topic again, and
+/// refuses an invalid topic with it. Text and verdict cannot drift apart: a
+/// `TopicName` cannot be changed. Make one from a `&str`, `String` or `ByteString`
+/// (`"lab/a".into()`), valid or not; [`TopicName::check`] gives the verdict. A decoded
+/// topic shares the packet's buffer.
+#[derive(Clone)]
+pub struct TopicName {
+    text: ByteString,
+    verdict: Verdict,
+}
+
+/// [`validate_topic_name`]'s answer in one byte (`TooLong`'s length is the text's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Valid,
+    Invalid(Invalid),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Invalid {
+    Empty,
+    TooLong,
+    NullCharacter,
+    WildcardInName,
+}
+
+impl TopicName {
+    /// The empty topic: invalid on its own, sent in 5.0 with a topic alias.
+    pub fn empty() -> Self {
+        Self { text: ByteString::new(), verdict: Verdict::Invalid(Invalid::Empty) }
+    }
+
+    /// A topic whose verdict is already known (the decoder has just checked it).
+    pub(crate) fn with_verdict(text: ByteString, verdict: Result<(), TopicError>) -> Self {
+        let verdict = match verdict {
+            Ok(()) => Verdict::Valid,
+            Err(TopicError::Empty) => Verdict::Invalid(Invalid::Empty),
+            Err(TopicError::TooLong { .. }) => Verdict::Invalid(Invalid::TooLong),
+            Err(TopicError::NullCharacter) => Verdict::Invalid(Invalid::NullCharacter),
+            // Only the errors of `validate_topic_name` reach here.
+            Err(_) => Verdict::Invalid(Invalid::WildcardInName),
+        };
+        Self { text, verdict }
+    }
+
+    /// What [`validate_topic_name`] says of this topic.
+    #[inline]
+    pub fn check(&self) -> Result<(), TopicError> {
+        match self.verdict {
+            Verdict::Valid => Ok(()),
+            Verdict::Invalid(Invalid::Empty) => Err(TopicError::Empty),
+            Verdict::Invalid(Invalid::TooLong) => Err(TopicError::TooLong { len: self.text.len() }),
+            Verdict::Invalid(Invalid::NullCharacter) => Err(TopicError::NullCharacter),
+            Verdict::Invalid(Invalid::WildcardInName) => Err(TopicError::WildcardInName),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The text as a `ByteString`, sharing its storage.
+    pub fn as_byte_string(&self) -> &ByteString {
+        &self.text
+    }
+}
+
+impl From<ByteString> for TopicName {
+    fn from(text: ByteString) -> Self {
+        let verdict = validate_topic_name(&text);
+        Self::with_verdict(text, verdict)
+    }
+}
+
+impl From<String> for TopicName {
+    fn from(text: String) -> Self {
+        ByteString::from(text).into()
+    }
+}
+
+impl From<&str> for TopicName {
+    fn from(text: &str) -> Self {
+        ByteString::from(text).into()
+    }
+}
+
+impl From<TopicName> for ByteString {
+    fn from(topic: TopicName) -> Self {
+        topic.text
+    }
+}
+
+impl Default for TopicName {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl core::ops::Deref for TopicName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl AsRef<str> for TopicName {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl core::borrow::Borrow<str> for TopicName {
+    fn borrow(&self) -> &str {
+        &self.text
+    }
+}
+
+// Equality, order and hash are the text's: the verdict follows from it.
+impl PartialEq for TopicName {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for TopicName {}
+
+impl PartialEq<str> for TopicName {
+    fn eq(&self, other: &str) -> bool {
+        *self.text == *other
+    }
+}
+
+impl PartialEq<&str> for TopicName {
+    fn eq(&self, other: &&str) -> bool {
+        *self.text == **other
+    }
+}
+
+impl PartialEq<String> for TopicName {
+    fn eq(&self, other: &String) -> bool {
+        *self.text == **other
+    }
+}
+
+impl PartialOrd for TopicName {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TopicName {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.text.cmp(&other.text)
+    }
+}
+
+impl core::hash::Hash for TopicName {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+impl fmt::Debug for TopicName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.text, f)
+    }
+}
+
+impl fmt::Display for TopicName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// Which of the bytes a topic name may not hold occur in a string: U+0000 and the
@@ -202,7 +383,25 @@ pub fn topic_matches(filter: &str, topic: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::ByteScan;
+    use super::{validate_topic_name, ByteScan, TopicError, TopicName};
+
+    /// A `TopicName` carries exactly what `validate_topic_name` says of its text,
+    /// however it was made, and compares, orders and hashes as its text.
+    #[test]
+    fn topic_name_verdicts_are_validate_topic_name() {
+        let long = "a".repeat(65_536);
+        for text in ["lab/a", "", "a/+/b", "#", "a\0b", "a\u{0}+", long.as_str(), "€/ü", "$SYS/x"] {
+            let want = validate_topic_name(text);
+            assert_eq!(TopicName::from(text).check(), want, "{text:?}");
+            assert_eq!(TopicName::from(text.to_owned()).check(), want, "{text:?}");
+            assert_eq!(TopicName::from(text), text);
+        }
+        assert_eq!(TopicName::from("a\0+").check(), Err(TopicError::NullCharacter));
+        assert_eq!(TopicName::from(long.as_str()).check(), Err(TopicError::TooLong { len: 65_536 }));
+        assert_eq!(TopicName::empty().check(), Err(TopicError::Empty));
+        assert!(TopicName::from("a/b") < TopicName::from("a/c"));
+        assert_eq!(format!("{:?} {}", TopicName::from("a/b"), TopicName::from("a/b")), "\"a/b\" a/b");
+    }
 
     fn naive(bytes: &[u8]) -> ByteScan {
         ByteScan { nul: bytes.contains(&0), wildcard: bytes.iter().any(|&b| b == b'+' || b == b'#') }

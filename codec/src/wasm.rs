@@ -2,15 +2,16 @@
 //! `wasm-pack build codec --target nodejs -- --features js` for the node benchmark
 //! (bench/node). They are not the app's interface.
 //!
-//! Each call crosses the JS/wasm boundary once: `decodePublishes` takes a whole
-//! buffer of packets (copied into wasm memory once, then decoded in place).
-//! `encodePublish` returns one packet's bytes as a new `Uint8Array`; in node that
-//! allocation alone costs about as much as the encoding (a typed array above 64
-//! bytes gets its own off-heap store), so `encodePublishInPlace` writes into a
-//! buffer that stays in wasm memory and returns its length: read the bytes with
-//! `new Uint8Array(wasmMemory().buffer, outputPtr(), length)` before the next call.
-//! Topic and payload are taken by value: the JS glue copies them into wasm memory
-//! anyway, and the packet then owns those copies instead of copying them again.
+//! `decodePublishes` takes a whole buffer of packets (copied into wasm memory once,
+//! then decoded in place). Encoding has two forms:
+//! - `encodePublish(topic, payload, …)` returns the packet as a new `Uint8Array`,
+//!   through wasm-bindgen's glue (which copies topic and payload into wasm memory
+//!   with a `malloc` each). In node the new array alone costs about as much as the
+//!   encoding (a typed array above 64 bytes gets its own off-heap store).
+//! - `inputBuffer` + `encodePublishFromInput` + `outputPtr`: JS writes topic and
+//!   payload into a buffer that stays in wasm memory, the codec encodes from there
+//!   into an output buffer that also stays, and JS views the bytes there.
+//!   `bench/node/ours.js` wraps them as `encodePublishInPlace(topic, payload, …)`.
 
 use core::cell::RefCell;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -18,20 +19,23 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use wasm_bindgen::prelude::*;
 
-use crate::{FixedHeader, Packet, ProtocolVersion, Publish, QoS};
+use crate::packet::PublishParts;
+use crate::{validate_topic_name, FixedHeader, Packet, Properties, ProtocolVersion, Publish, QoS};
 
 /// Topic plus payload bytes of the PUBLISH packets of the last `decodePublishes`.
 static LAST_LENGTH_SUM: AtomicU64 = AtomicU64::new(0);
 
 thread_local! {
-    /// What `encodePublishInPlace` wrote last; reused from call to call.
+    /// Where JS writes the topic and payload for `encodePublishFromInput`.
+    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    /// What `encodePublishFromInput` wrote last; reused from call to call.
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    /// Why `encodePublishInPlace` last returned 0.
+    /// Why `encodePublishFromInput` last returned 0.
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// Errors are strings here: the functions that throw make a `JsError` of them, and
-/// `encodePublishInPlace` keeps them for `lastError()`.
+/// `encodePublishFromInput` keeps them for `lastError()`.
 fn version(level: u8) -> Result<ProtocolVersion, String> {
     match level {
         3 => Ok(ProtocolVersion::V3_1),
@@ -113,44 +117,78 @@ pub fn encode_publish(
     Ok(out)
 }
 
-/// Encodes one PUBLISH into the module's output buffer and returns its length. The
-/// bytes are at `outputPtr()` in `wasmMemory()` until the next call.
+/// Makes the input buffer `capacity` bytes long and returns where it starts in
+/// `wasmMemory()`; it stays there until the next call. JS writes a PUBLISH's topic
+/// (UTF-8) and payload there, back to back, for `encodePublishFromInput`.
+#[wasm_bindgen(js_name = inputBuffer)]
+pub fn input_buffer(capacity: u32) -> u32 {
+    INPUT.with(|input| {
+        let mut input = input.borrow_mut();
+        input.resize(capacity as usize, 0);
+        input.as_ptr() as usize as u32
+    })
+}
+
+/// Encodes one PUBLISH whose topic (`topic_len` bytes) and payload (`payload_len`
+/// bytes) JS has written back to back at `inputBuffer()`, into the output buffer,
+/// and returns its length: the bytes are at `outputPtr()` in `wasmMemory()` until
+/// the next call. `packet_id` is ignored for QoS 0.
 ///
-/// Returns 0 (no packet is 0 bytes long) when the packet cannot be encoded;
-/// `lastError()` then says why. Not a `Result`: wasm-bindgen returns a `Result`
-/// through a JS array made for every call, which cost this hot path ~10%.
-#[wasm_bindgen(js_name = encodePublishInPlace)]
-pub fn encode_publish_in_place(
-    topic: String,
-    payload: Vec<u8>,
+/// Nothing is allocated per call: the encoder reads the topic and payload where JS
+/// wrote them (wasm-bindgen's own glue would `malloc` a copy of each for every
+/// call, and Rust would free both after). Returns 0 (no packet is 0 bytes long)
+/// when the packet cannot be encoded; `lastError()` then says why. Not a `Result`:
+/// wasm-bindgen returns a `Result` through a JS array made for every call.
+#[wasm_bindgen(js_name = encodePublishFromInput)]
+pub fn encode_publish_from_input(
+    topic_len: u32,
+    payload_len: u32,
     qos: u8,
     packet_id: u16,
     retain: bool,
     dup: bool,
     version_level: u8,
 ) -> u32 {
-    let encoded = version(version_level).and_then(|version| {
-        let packet = publish(topic, payload, qos, packet_id, retain, dup)?;
+    let encoded = INPUT.with(|input| {
+        let input = input.borrow();
+        let (topic, rest) =
+            input.split_at_checked(topic_len as usize).ok_or_else(|| "topic_len runs past the input buffer".to_owned())?;
+        let payload =
+            rest.get(..payload_len as usize).ok_or_else(|| "payload_len runs past the input buffer".to_owned())?;
+        let topic = core::str::from_utf8(topic).map_err(|_| "the topic is not UTF-8".to_owned())?;
+        let version = version(version_level)?;
+        let qos = QoS::from_u8(qos).ok_or_else(|| "qos is 0, 1 or 2".to_owned())?;
+        let properties = Properties::new();
+        let parts = PublishParts {
+            dup,
+            qos,
+            retain,
+            topic,
+            topic_check: validate_topic_name(topic),
+            packet_id: if qos == QoS::AtMostOnce { 0 } else { packet_id },
+            properties: &properties,
+            payload,
+        };
         OUTPUT.with(|out| {
             let mut out = out.borrow_mut();
             out.clear();
-            packet.encode(version, &mut out).map_err(|e| e.to_string())?;
+            parts.encode(version, &mut out).map_err(|e| e.to_string())?;
             Ok(out.len() as u32)
         })
     });
-    encoded.unwrap_or_else(|message| {
+    encoded.unwrap_or_else(|message: String| {
         LAST_ERROR.with(|last| *last.borrow_mut() = message);
         0
     })
 }
 
-/// Why the last `encodePublishInPlace` that returned 0 could not encode its packet.
+/// Why the last `encodePublishFromInput` that returned 0 could not encode its packet.
 #[wasm_bindgen(js_name = lastError)]
 pub fn last_error() -> String {
     LAST_ERROR.with(|last| last.borrow().clone())
 }
 
-/// Where the bytes of the last `encodePublishInPlace` start in `wasmMemory()`.
+/// Where the bytes of the last `encodePublishFromInput` start in `wasmMemory()`.
 #[wasm_bindgen(js_name = outputPtr)]
 pub fn output_ptr() -> u32 {
     OUTPUT.with(|out| out.borrow().as_ptr() as usize as u32)

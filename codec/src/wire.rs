@@ -9,7 +9,7 @@ use bytestring::ByteString;
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::PacketType;
-use crate::topic::TopicError;
+use crate::topic::{TopicError, TopicName};
 
 /// The largest Remaining Length and Variable Byte Integer: 268,435,455.
 pub const MAX_VAR_INT: u32 = 268_435_455;
@@ -102,17 +102,18 @@ impl<'a> Reader<'a> {
     /// reports). An empty topic is returned for the caller to judge (5.0 allows
     /// it with a topic alias).
     #[inline(always)] // on PUBLISH's hot path (see Packet::decode_body)
-    pub(crate) fn topic_name(&mut self) -> Result<ByteString, DecodeError> {
+    pub(crate) fn topic_name(&mut self) -> Result<TopicName, DecodeError> {
         let len = usize::from(self.u16("topic name")?);
         let raw = self.bytes(len, "topic name")?;
         let s = ByteString::try_from(raw).map_err(|_| DecodeError::InvalidUtf8 { field: "topic name" })?;
-        match crate::topic::validate_topic_name(&s) {
+        let verdict = crate::topic::validate_topic_name(&s);
+        match verdict {
             Ok(()) | Err(TopicError::Empty) => {}
             // Reported as for every other string.
             Err(TopicError::NullCharacter) => return Err(DecodeError::NullCharacter { field: "topic name" }),
             Err(e) => return Err(DecodeError::InvalidTopicName(e)),
         }
-        Ok(s)
+        Ok(TopicName::with_verdict(s, verdict))
     }
 
     /// A UTF-8 Encoded String (§1.5.4): valid UTF-8 without U+0000.

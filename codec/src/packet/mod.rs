@@ -21,6 +21,8 @@ pub use connack::ConnAck;
 pub use connect::{Connect, Will};
 pub use disconnect::Disconnect;
 pub use publish::Publish;
+#[cfg(feature = "js")]
+pub(crate) use publish::PublishParts;
 pub use suback::SubAck;
 pub use subscribe::{RetainHandling, Subscribe, SubscribeFilter, SubscriptionOptions};
 pub use unsuback::UnsubAck;
@@ -268,7 +270,7 @@ impl Packet {
         let (flags, body_len) = match self {
             Self::Connect(p) => (0, p.body_len(version)?),
             Self::ConnAck(p) => (0, p.body_len(version)?),
-            Self::Publish(p) => (p.flags(), p.body_len(version)?),
+            Self::Publish(p) => (p.parts().flags(), p.parts().body_len(version)?),
             Self::PubAck(p) | Self::PubRec(p) | Self::PubRel(p) | Self::PubComp(p) => {
                 (packet.fixed_flags(), p.body_len(version, packet)?)
             }
@@ -310,7 +312,7 @@ impl Packet {
         match self {
             Self::Connect(p) => p.write(version, out),
             Self::ConnAck(p) => p.write(version, out),
-            Self::Publish(p) => p.write(version, out),
+            Self::Publish(p) => p.parts().write(version, out),
             Self::PubAck(p) | Self::PubRec(p) | Self::PubRel(p) | Self::PubComp(p) => p.write(version, out),
             Self::Subscribe(p) => p.write(version, out),
             Self::SubAck(p) => p.write(version, out),

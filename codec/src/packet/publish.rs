@@ -1,11 +1,10 @@
 //! PUBLISH (MQTT 3.1.1 §3.3, 5.0 §3.3).
 
 use bytes::{Buf, Bytes};
-use bytestring::ByteString;
 
 use super::{check_packet_id, properties_len, read_packet_id, PacketType};
 use crate::error::{DecodeError, EncodeError};
-use crate::topic::{validate_topic_name, TopicError};
+use crate::topic::{TopicError, TopicName};
 use crate::wire::{self, Reader};
 use crate::{Properties, PropertyOwner, ProtocolVersion, QoS};
 
@@ -15,9 +14,10 @@ pub struct Publish {
     pub dup: bool,
     pub qos: QoS,
     pub retain: bool,
-    /// Empty only in 5.0 with a topic alias. Decoded, it shares the packet's
-    /// buffer; build one from a `&str` or `String` with `.into()`.
-    pub topic: ByteString,
+    /// Empty only in 5.0 with a topic alias. Build one from a `&str` or `String`
+    /// with `.into()`; it is checked then, once, and the encoder refuses it if it is
+    /// not a valid topic name.
+    pub topic: TopicName,
     /// 1..=65535 for QoS 1 and 2; ignored (and not written) for QoS 0.
     pub packet_id: u16,
     pub properties: Properties,
@@ -28,7 +28,7 @@ const OWNER: PropertyOwner = PropertyOwner::Packet(PacketType::Publish);
 
 impl Publish {
     /// A QoS 0 message.
-    pub fn new(topic: impl Into<ByteString>, payload: impl Into<Bytes>) -> Self {
+    pub fn new(topic: impl Into<TopicName>, payload: impl Into<Bytes>) -> Self {
         Self { topic: topic.into(), payload: payload.into(), ..Self::default() }
     }
 
@@ -60,9 +60,60 @@ impl Publish {
     /// Encodes the whole packet; [`super::Packet::encode`] calls it inline.
     #[inline(always)]
     pub(crate) fn encode(&self, version: ProtocolVersion, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.parts().encode(version, out)
+    }
+
+    /// The fields the packet's bytes are made of, borrowed.
+    #[inline(always)]
+    pub(crate) fn parts(&self) -> PublishParts<'_> {
+        PublishParts {
+            dup: self.dup,
+            qos: self.qos,
+            retain: self.retain,
+            topic: &self.topic,
+            topic_check: self.topic.check(),
+            packet_id: self.packet_id,
+            properties: &self.properties,
+            payload: &self.payload,
+        }
+    }
+}
+
+/// A PUBLISH over borrowed fields: what [`Publish`] is encoded through, and what
+/// the JS bindings encode from bytes that JS wrote into wasm memory, without making
+/// an owned `Publish` of them first.
+pub(crate) struct PublishParts<'a> {
+    pub(crate) dup: bool,
+    pub(crate) qos: QoS,
+    pub(crate) retain: bool,
+    pub(crate) topic: &'a str,
+    /// `validate_topic_name(topic)`, worked out by whoever knows it cheapest.
+    pub(crate) topic_check: Result<(), TopicError>,
+    pub(crate) packet_id: u16,
+    pub(crate) properties: &'a Properties,
+    pub(crate) payload: &'a [u8],
+}
+
+impl PublishParts<'_> {
+    #[inline(always)]
+    pub(crate) fn encode(&self, version: ProtocolVersion, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let body_len = super::check_remaining_length(self.body_len(version)?)?;
-        super::put_fixed_header(out, PacketType::Publish, self.flags(), body_len);
-        self.write(version, out);
+        let (remaining_length, len) = wire::var_int_bytes(body_len);
+        let [topic_high, topic_low] = (self.topic.len() as u16).to_be_bytes();
+        out.reserve(1 + len + body_len);
+        let first_byte = (PacketType::Publish as u8) << 4 | self.flags();
+        match remaining_length.get(..len).unwrap_or_default() {
+            // Packets under 130 bytes: the fixed header and the topic's length in
+            // one four-byte store.
+            &[byte] => out.extend_from_slice(&[first_byte, byte, topic_high, topic_low]),
+            bytes => {
+                out.push(first_byte);
+                out.extend_from_slice(bytes);
+                out.extend_from_slice(&[topic_high, topic_low]);
+            }
+        }
+        out.extend_from_slice(self.topic.as_bytes());
+        self.write_after_topic(version, out);
         Ok(())
     }
 
@@ -72,7 +123,7 @@ impl Publish {
 
     #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        match validate_topic_name(&self.topic) {
+        match self.topic_check {
             Err(TopicError::Empty) if version.is_v5() && self.properties.topic_alias().is_some() => {}
             Err(TopicError::Empty) if version.is_v5() => return Err(EncodeError::EmptyTopicWithoutAlias),
             Err(e) => return Err(EncodeError::InvalidTopicName(e)),
@@ -88,19 +139,24 @@ impl Publish {
             check_packet_id(self.packet_id, PacketType::Publish)?;
             len += 2;
         }
-        len += properties_len(&self.properties, version, OWNER)?;
+        len += properties_len(self.properties, version, OWNER)?;
         Ok(len + self.payload.len())
     }
 
-    #[inline]
+    /// The body, after the fixed header.
     pub(crate) fn write(&self, version: ProtocolVersion, out: &mut Vec<u8>) {
         wire::put_prefixed(out, self.topic.as_bytes());
+        self.write_after_topic(version, out);
+    }
+
+    #[inline]
+    fn write_after_topic(&self, version: ProtocolVersion, out: &mut Vec<u8>) {
         if self.qos != QoS::AtMostOnce {
             wire::put_u16(out, self.packet_id);
         }
         if version.is_v5() {
             self.properties.write(out);
         }
-        out.extend_from_slice(&self.payload);
+        out.extend_from_slice(self.payload);
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::{Auth, ByteString, DecodeError, EncodeError, PacketType, Properties, Publish, QoS, ReasonCode};
+use crate::{Auth, DecodeError, EncodeError, PacketType, Properties, Publish, QoS, ReasonCode, TopicName};
 
 /// Something the caller should know about, from [`super::Session::poll_event`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub enum Event {
     /// refused by the broker with a 5.0 reason code of 0x80 or more in PUBACK/PUBREC.
     PublishAcknowledged { packet_id: u16, reason: ReasonCode },
     /// An outgoing message could not be sent; nothing of it reached the broker.
-    PublishFailed { packet_id: u16, topic: ByteString, error: SessionError },
+    PublishFailed { packet_id: u16, topic: TopicName, error: SessionError },
     /// SUBACK: one result per filter, in the order they were asked for.
     Subscribed { packet_id: u16, results: Vec<SubscriptionResult> },
     /// UNSUBACK: one reason per filter (Success for each, before 5.0).

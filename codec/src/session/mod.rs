@@ -21,8 +21,8 @@ pub use options::ConnectOptions;
 pub use time::Instant;
 
 use crate::{
-    Ack, ByteString, ConnAck, Decoder, Disconnect, Packet, PacketType, Properties, Property, Publish, QoS, ReasonCode, SubAck, Subscribe,
-    SubscribeFilter, SubscriptionOptions, UnsubAck, Unsubscribe, MAX_PACKET_SIZE,
+    Ack, ConnAck, Decoder, Disconnect, Packet, PacketType, Properties, Property, Publish, QoS, ReasonCode, SubAck, Subscribe,
+    SubscribeFilter, SubscriptionOptions, TopicName, UnsubAck, Unsubscribe, MAX_PACKET_SIZE,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,8 +78,8 @@ pub struct Session {
     subscriptions: BTreeMap<String, SubscriptionOptions>,
     /// Inbound QoS 2 packet ids delivered but not yet released (PUBREL).
     incoming_qos2: BTreeSet<u16>,
-    inbound_aliases: BTreeMap<u16, ByteString>,
-    outbound_aliases: BTreeMap<ByteString, u16>,
+    inbound_aliases: BTreeMap<u16, TopicName>,
+    outbound_aliases: BTreeMap<TopicName, u16>,
     /// A CONNACK has accepted us once: later connections resume the session.
     accepted_once: bool,
     /// Clean start as sent in the current CONNECT.
@@ -436,7 +436,7 @@ impl Session {
             return publish;
         }
         if let Some(&alias) = self.outbound_aliases.get(&publish.topic) {
-            publish.topic = ByteString::new();
+            publish.topic = TopicName::empty();
             publish.properties.push(Property::TopicAlias(alias));
         } else if self.outbound_aliases.len() < usize::from(self.server.topic_alias_maximum) {
             let alias = self.outbound_aliases.len() as u16 + 1;
