@@ -4,7 +4,7 @@
 use bytes::{Buf, BytesMut};
 
 use crate::error::DecodeError;
-use crate::packet::{FixedHeader, Packet};
+use crate::packet::{FixedHeader, Packet, PacketType, Publish};
 use crate::wire::MAX_VAR_INT;
 use crate::ProtocolVersion;
 
@@ -122,6 +122,16 @@ impl Decoder {
         self.buf.advance(header.header_len);
         let body = self.buf.split_to(header.remaining_length).freeze();
         self.unchecked = self.unchecked.saturating_sub(header.packet_len());
+        // PUBLISH goes straight into the returned value: through `decode_body` it was
+        // rewrapped layer by layer (Result<Publish>, Result<Packet>, then this
+        // Result<Option<Packet>>), a copy of the packet per layer, each stalling on
+        // reading back what had just been written.
+        if header.first_byte >> 4 == PacketType::Publish as u8 {
+            return match Publish::decode(body, self.version, header.first_byte & 0x0F) {
+                Ok(publish) => Ok(Some(Packet::Publish(publish))),
+                Err(e) => Err(self.fail(e)),
+            };
+        }
         match Packet::decode_body(self.version, header.first_byte, body) {
             Ok(packet) => Ok(Some(packet)),
             Err(e) => Err(self.fail(e)),
