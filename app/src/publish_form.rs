@@ -1,6 +1,6 @@
 //! The publish form's values, checked, and turned into messages.
 
-use webmqtt_codec::{validate_topic_name, Bytes, Properties, Property, ProtocolVersion, Publish, QoS};
+use webmqtt_codec::{validate_topic_name, Bytes, Properties, Property, ProtocolVersion, Publish, QoS, TopicName};
 
 use crate::payload::{self, PayloadFormat};
 
@@ -40,7 +40,9 @@ fn error(field: &'static str, message: impl Into<String>) -> FieldError {
 impl PublishForm {
     /// The messages to send, or the first field that is wrong.
     pub fn messages(&self, version: ProtocolVersion) -> Result<Vec<Publish>, FieldError> {
-        validate_topic_name(&self.topic).map_err(|e| error("publish-topic", format!("Topic: {e}")))?;
+        // Checked once and shared by every message (one per line can be many).
+        let topic = TopicName::from(self.topic.as_str());
+        topic.check().map_err(|e| error("publish-topic", format!("Topic: {e}")))?;
         let properties = self.properties(version)?;
         let payloads: Vec<&str> = if self.line_per_message {
             self.payload.lines().filter(|l| !l.is_empty()).collect()
@@ -59,7 +61,7 @@ impl PublishForm {
                     qos: self.qos,
                     retain: self.retain,
                     properties: properties.clone(),
-                    ..Publish::new(self.topic.clone(), Bytes::from(bytes))
+                    ..Publish::new(topic.clone(), Bytes::from(bytes))
                 })
             })
             .collect()
