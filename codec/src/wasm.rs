@@ -78,27 +78,6 @@ pub fn last_length_sum() -> f64 {
     LAST_LENGTH_SUM.load(Ordering::Relaxed) as f64
 }
 
-fn publish(
-    topic: String,
-    payload: Vec<u8>,
-    qos: u8,
-    packet_id: u16,
-    retain: bool,
-    dup: bool,
-) -> Result<Packet, String> {
-    let qos = QoS::from_u8(qos).ok_or("qos is 0, 1 or 2")?;
-    let packet_id = if qos == QoS::AtMostOnce { 0 } else { packet_id };
-    Ok(Packet::Publish(Publish {
-        dup,
-        qos,
-        retain,
-        topic: topic.into(),
-        packet_id,
-        payload: Bytes::from(payload),
-        ..Publish::default()
-    }))
-}
-
 /// One PUBLISH packet's bytes, in a new array. `packet_id` is ignored for QoS 0.
 #[wasm_bindgen(js_name = encodePublish)]
 pub fn encode_publish(
@@ -111,7 +90,17 @@ pub fn encode_publish(
     version_level: u8,
 ) -> Result<Vec<u8>, JsError> {
     let version = version(version_level).map_err(|e| JsError::new(&e))?;
-    let packet = publish(topic, payload, qos, packet_id, retain, dup).map_err(|e| JsError::new(&e))?;
+    let qos = QoS::from_u8(qos).ok_or_else(|| JsError::new("qos is 0, 1 or 2"))?;
+    let packet_id = if qos == QoS::AtMostOnce { 0 } else { packet_id };
+    let packet = Packet::Publish(Publish {
+        dup,
+        qos,
+        retain,
+        topic: topic.into(),
+        packet_id,
+        payload: Bytes::from(payload),
+        ..Publish::default()
+    });
     let mut out = Vec::new();
     packet.encode(version, &mut out).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(out)
