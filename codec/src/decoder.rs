@@ -1,7 +1,7 @@
 //! The streaming decoder: bytes arrive in chunks of any size (a WebSocket frame may
 //! hold part of a packet or several, MQTT §6), whole packets come out.
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::DecodeError;
 use crate::packet::{FixedHeader, Packet, PacketType, Publish};
@@ -20,15 +20,32 @@ pub const MAX_PACKET_SIZE: usize = 5 + MAX_VAR_INT as usize;
 pub struct Decoder {
     version: ProtocolVersion,
     max_packet_size: usize,
+    /// Whole packets, their headers checked by `push`, cut from the front of `buf`
+    /// in one piece; packets are taken out of it one by one.
+    ready: Bytes,
+    /// Bytes received after `ready`.
     buf: BytesMut,
-    failed: Option<DecodeError>,
+    /// Bytes of whole packets, their headers checked, at the front of `buf`.
+    whole: usize,
     /// Offset in `buf` of the first packet whose fixed header `push` has not checked.
     unchecked: usize,
+    /// Offset in `buf` of the last packet whose fixed header `push` has checked.
+    last_checked: usize,
+    failed: Option<DecodeError>,
 }
 
 impl Decoder {
     pub fn new(version: ProtocolVersion) -> Self {
-        Self { version, max_packet_size: MAX_PACKET_SIZE, buf: BytesMut::new(), failed: None, unchecked: 0 }
+        Self {
+            version,
+            max_packet_size: MAX_PACKET_SIZE,
+            ready: Bytes::new(),
+            buf: BytesMut::new(),
+            whole: 0,
+            unchecked: 0,
+            last_checked: 0,
+            failed: None,
+        }
     }
 
     /// Packets larger than `max` bytes (fixed header included) are refused.
@@ -48,7 +65,7 @@ impl Decoder {
 
     /// Bytes received but not yet returned as packets.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.ready.len() + self.buf.len()
     }
 
     fn fail(&mut self, error: DecodeError) -> DecodeError {
@@ -83,6 +100,7 @@ impl Decoder {
             };
             let error = match parsed {
                 Ok(Some(header)) if header.packet_len() <= self.max_packet_size => {
+                    self.last_checked = at;
                     self.unchecked = at + header.packet_len();
                     continue;
                 }
@@ -100,6 +118,8 @@ impl Decoder {
             break;
         }
         self.buf.extend_from_slice(data.get(..keep).unwrap_or_default());
+        // All checked packets are whole but the last one, which may still be arriving.
+        self.whole = if self.unchecked <= self.buf.len() { self.unchecked } else { self.last_checked };
         Ok(())
     }
 
@@ -108,33 +128,54 @@ impl Decoder {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let header = match FixedHeader::parse(&self.buf, &[]) {
-            Ok(Some(header)) => header,
-            Ok(None) => return Ok(None),
+        if self.ready.is_empty() {
+            if self.whole == 0 {
+                return self.no_whole_packet();
+            }
+            // One cut and one reference count for all the whole packets that came in,
+            // rather than per packet.
+            self.ready = self.buf.split_to(self.whole).freeze();
+            self.unchecked -= self.whole;
+            self.last_checked = self.last_checked.saturating_sub(self.whole);
+            self.whole = 0;
+        }
+        let header = match FixedHeader::parse(&self.ready, &[]) {
+            Ok(Some(header)) if header.packet_len() <= self.ready.len() => header,
+            // `push` let only whole packets with good headers into `ready`.
+            Ok(_) => return Err(self.fail(DecodeError::TruncatedFixedHeader)),
             Err(e) => return Err(self.fail(e)),
         };
-        self.check_size(&header)?;
-        if self.buf.len() < header.packet_len() {
-            return Ok(None);
-        }
-        // Skipping the fixed header and splitting off the body shares the buffer once
-        // per packet (split_to + split_off did it twice).
-        self.buf.advance(header.header_len);
-        let body = self.buf.split_to(header.remaining_length).freeze();
-        self.unchecked = self.unchecked.saturating_sub(header.packet_len());
-        // PUBLISH goes straight into the returned value: through `decode_body` it was
-        // rewrapped layer by layer (Result<Publish>, Result<Packet>, then this
-        // Result<Option<Packet>>), a copy of the packet per layer, each stalling on
-        // reading back what had just been written.
+        // Nearly every PUBLISH: its variable header is read in place, its topic
+        // copied, and its payload is all that is cut from the buffer. Every other
+        // packet, and a PUBLISH in any other form, goes through `decode_body`,
+        // which also says what is wrong with a malformed one.
         if header.first_byte >> 4 == PacketType::Publish as u8 {
-            return match Publish::decode(body, self.version, header.first_byte & 0x0F) {
-                Ok(publish) => Ok(Some(Packet::Publish(publish))),
-                Err(e) => Err(self.fail(e)),
-            };
+            let flags = header.first_byte & 0x0F;
+            let body = self.ready.get(header.header_len..header.packet_len()).unwrap_or_default();
+            if let Some(head) = Publish::decode_common_head(body, self.version, flags) {
+                self.ready.advance(header.header_len + head.len);
+                let payload = self.ready.split_to(header.remaining_length.saturating_sub(head.len));
+                return Ok(Some(Packet::Publish(head.with_payload(payload))));
+            }
         }
+        self.ready.advance(header.header_len);
+        let body = self.ready.split_to(header.remaining_length);
         match Packet::decode_body(self.version, header.first_byte, body) {
             Ok(packet) => Ok(Some(packet)),
             Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// `next_packet` when `buf` holds no whole packet: at its front is a packet still
+    /// arriving, or a bad header that `push` kept for this to fail on.
+    fn no_whole_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        match FixedHeader::parse(&self.buf, &[]) {
+            Err(e) => Err(self.fail(e)),
+            Ok(Some(header)) => {
+                self.check_size(&header)?;
+                Ok(None)
+            }
+            Ok(None) => Ok(None),
         }
     }
 }

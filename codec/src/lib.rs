@@ -5,7 +5,7 @@
 //! [`DecodeError`], and a packet that cannot be written faithfully is a typed
 //! [`EncodeError`], never a silent truncation. Builds natively and for wasm32.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod decoder;
 mod error;

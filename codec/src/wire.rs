@@ -97,23 +97,28 @@ impl<'a> Reader<'a> {
         self.take(usize::from(len), field)
     }
 
-    /// A PUBLISH topic, sharing the packet's buffer: UTF-8, checked as a topic
-    /// name in the same pass that looks for U+0000 (which `validate_topic_name`
-    /// reports). An empty topic is returned for the caller to judge (5.0 allows
-    /// it with a topic alias).
-    #[inline(always)] // on PUBLISH's hot path (see Packet::decode_body)
+    /// A PUBLISH topic: UTF-8, checked as a topic name (an empty topic is returned
+    /// for the caller to judge: 5.0 allows it with a topic alias). A short topic is
+    /// copied into the `TopicName`, a long one shares the packet's buffer.
+    ///
+    /// The decoder reads most topics without this: see
+    /// `Publish::decode_common_head`.
     pub(crate) fn topic_name(&mut self) -> Result<TopicName, DecodeError> {
-        let len = usize::from(self.u16("topic name")?);
-        let raw = self.bytes(len, "topic name")?;
-        let s = ByteString::try_from(raw).map_err(|_| DecodeError::InvalidUtf8 { field: "topic name" })?;
-        let verdict = crate::topic::validate_topic_name(&s);
-        match verdict {
-            Ok(()) | Err(TopicError::Empty) => {}
+        const FIELD: &str = "topic name";
+        let len = usize::from(self.u16(FIELD)?);
+        let topic = if len <= TopicName::INLINE_CAPACITY {
+            let text = core::str::from_utf8(self.take(len, FIELD)?).map_err(|_| DecodeError::InvalidUtf8 { field: FIELD })?;
+            TopicName::from(text)
+        } else {
+            let text = ByteString::try_from(self.bytes(len, FIELD)?).map_err(|_| DecodeError::InvalidUtf8 { field: FIELD })?;
+            TopicName::from(text)
+        };
+        match topic.check() {
+            Ok(()) | Err(TopicError::Empty) => Ok(topic),
             // Reported as for every other string.
-            Err(TopicError::NullCharacter) => return Err(DecodeError::NullCharacter { field: "topic name" }),
-            Err(e) => return Err(DecodeError::InvalidTopicName(e)),
+            Err(TopicError::NullCharacter) => Err(DecodeError::NullCharacter { field: FIELD }),
+            Err(e) => Err(DecodeError::InvalidTopicName(e)),
         }
-        Ok(TopicName::with_verdict(s, verdict))
     }
 
     /// A UTF-8 Encoded String (§1.5.4): valid UTF-8 without U+0000.
