@@ -169,7 +169,7 @@ impl TopicName {
     /// rather than exactly the topic: a copy of known size is a few register
     /// moves, where one of variable size is a call whose stores the next read of
     /// the value then stalls on.
-    #[inline(always)] // on PUBLISH's decoding path (see Packet::decode_body)
+    #[inline(always)] // on PUBLISH's hot path (see Publish::decode_common_head)
     pub(crate) fn decode_ascii(window: &[u8; INLINE_CAPACITY], len: usize) -> Option<Self> {
         let scan = ByteScan::of(window.get(..len)?);
         if scan.non_ascii {

@@ -210,28 +210,22 @@ impl Packet {
         if header.packet_len() != bytes.len() {
             return Err(DecodeError::LengthMismatch { declared: header.packet_len(), actual: bytes.len() });
         }
+        if header.first_byte >> 4 == PacketType::Publish as u8 {
+            let body = bytes.get(header.header_len..).unwrap_or_default();
+            if let Some(head) = Publish::decode_common_head(body, version, header.first_byte & 0x0F) {
+                let payload = bytes.slice(header.header_len + head.len..);
+                return Ok(Self::Publish(head.with_payload(payload)));
+            }
+        }
         Self::decode_body(version, header.first_byte, bytes.slice(header.header_len..))
     }
 
-    /// Decodes the body of a packet whose fixed header has been read. The body is
-    /// taken by value so that a PUBLISH payload becomes that same `Bytes`, advanced
-    /// past the variable header, without another reference count.
-    ///
-    /// PUBLISH, nearly all of the traffic, is decoded here, inlined into the
-    /// caller, so that the packet is built where the caller keeps it: returned
-    /// from a call, the ~100-byte `Packet` was copied three times on the way out,
-    /// and each copy stalled on reading back what had just been written.
-    #[inline(always)]
+    /// Decodes the body of a packet whose fixed header has been read: any packet,
+    /// PUBLISH in any form, and every malformed body, which it says what is wrong
+    /// with. (`decode` and the `Decoder` read a PUBLISH in its common form with
+    /// `Publish::decode_common_head` first.) Binary fields and a PUBLISH payload
+    /// share `body`.
     pub(crate) fn decode_body(version: ProtocolVersion, first_byte: u8, body: Bytes) -> Result<Self, DecodeError> {
-        if first_byte >> 4 == PacketType::Publish as u8 {
-            return Publish::decode(body, version, first_byte & 0x0F).map(Self::Publish);
-        }
-        Self::decode_control_body(version, first_byte, &body)
-    }
-
-    /// Decodes the body of any packet but PUBLISH.
-    #[inline(never)]
-    fn decode_control_body(version: ProtocolVersion, first_byte: u8, body: &Bytes) -> Result<Self, DecodeError> {
         let packet = PacketType::from_nibble(first_byte >> 4).ok_or(DecodeError::ReservedPacketType)?;
         let flags = first_byte & 0x0F;
         if packet != PacketType::Publish && flags != packet.fixed_flags() {
@@ -240,12 +234,11 @@ impl Packet {
         if packet == PacketType::Auth && !version.is_v5() {
             return Err(DecodeError::AuthNotInVersion { version });
         }
-        let mut r = Reader::new(body, packet);
+        let mut r = Reader::new(&body, packet);
         let decoded = match packet {
             PacketType::Connect => Self::Connect(Box::new(Connect::decode(&mut r)?)),
             PacketType::ConnAck => Self::ConnAck(ConnAck::decode(&mut r, version)?),
-            // `decode_body` takes PUBLISH before calling this; kept whole, not `unreachable!`.
-            PacketType::Publish => return Publish::decode(body.clone(), version, flags).map(Self::Publish),
+            PacketType::Publish => return Publish::decode(body, version, flags).map(Self::Publish),
             PacketType::PubAck => Self::PubAck(Ack::decode(&mut r, version)?),
             PacketType::PubRec => Self::PubRec(Ack::decode(&mut r, version)?),
             PacketType::PubRel => Self::PubRel(Ack::decode(&mut r, version)?),

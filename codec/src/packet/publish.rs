@@ -34,7 +34,6 @@ impl Publish {
 
     /// Decodes a PUBLISH body; the payload is `body` itself, advanced past the
     /// variable header.
-    #[inline(always)] // see Packet::decode_body
     pub(crate) fn decode(mut body: Bytes, version: ProtocolVersion, flags: u8) -> Result<Self, DecodeError> {
         let qos = QoS::from_u8((flags >> 1) & 0x03).ok_or(DecodeError::InvalidQoS { field: "PUBLISH QoS" })?;
         let dup = flags & 0x08 != 0;
@@ -65,7 +64,7 @@ impl Publish {
     /// Reading it from a borrowed slice lets the decoder cut the payload alone
     /// from its buffer (one reference count per packet) rather than cutting the
     /// body and then a topic and a payload from that.
-    #[inline(always)] // on PUBLISH's hot path (see Packet::decode_body)
+    #[inline(always)] // on PUBLISH's hot path: the packet is built where the caller keeps it
     pub(crate) fn decode_common_head(body: &[u8], version: ProtocolVersion, flags: u8) -> Option<CommonHead> {
         let qos = QoS::from_u8((flags >> 1) & 0x03)?;
         let dup = flags & 0x08 != 0;
