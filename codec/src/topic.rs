@@ -203,6 +203,16 @@ impl TopicName {
         }
     }
 
+    /// The inline buffer, if the text is stored inline: the text is its first
+    /// `len()` bytes, and what follows means nothing.
+    #[inline]
+    pub(crate) fn inline_bytes(&self) -> Option<&[u8; INLINE_CAPACITY]> {
+        match &self.text {
+            Text::Inline { bytes, .. } => Some(bytes),
+            Text::Shared { .. } => None,
+        }
+    }
+
     #[inline]
     pub fn as_str(&self) -> &str {
         match &self.text {

@@ -154,6 +154,8 @@ pub fn encode_publish_from_input(
             retain,
             topic,
             topic_check: validate_topic_name(topic),
+            // The topic is followed by the payload in the input buffer.
+            topic_inline: input.first_chunk(),
             packet_id: if qos == QoS::AtMostOnce { 0 } else { packet_id },
             properties: &properties,
             payload,

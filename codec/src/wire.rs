@@ -227,9 +227,12 @@ pub(crate) fn put_var_int(out: &mut Vec<u8>, value: usize) {
 /// one copy rather than a push per byte.
 #[inline]
 pub(crate) fn var_int_bytes(value: usize) -> ([u8; 4], usize) {
+    // Every packet up to 129 bytes long, then up to 16,386: no loop.
     if value < 0x80 {
-        // Every packet up to 129 bytes long: no loop.
         return ([value as u8, 0, 0, 0], 1);
+    }
+    if value < 0x4000 {
+        return ([value as u8 | 0x80, (value >> 7) as u8, 0, 0], 2);
     }
     let mut bytes = [0; 4];
     let mut x = value;

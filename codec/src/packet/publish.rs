@@ -121,6 +121,7 @@ impl Publish {
             retain: self.retain,
             topic: &self.topic,
             topic_check: self.topic.check(),
+            topic_inline: self.topic.inline_bytes(),
             packet_id: self.packet_id,
             properties: &self.properties,
             payload: &self.payload,
@@ -157,6 +158,9 @@ pub(crate) struct PublishParts<'a> {
     pub(crate) topic: &'a str,
     /// `validate_topic_name(topic)`, worked out by whoever knows it cheapest.
     pub(crate) topic_check: Result<(), TopicError>,
+    /// A fixed-size buffer that starts with `topic`, where there is one (the
+    /// inline buffer of a short `TopicName`): `encode` copies it whole.
+    pub(crate) topic_inline: Option<&'a [u8; TopicName::INLINE_CAPACITY]>,
     pub(crate) packet_id: u16,
     pub(crate) properties: &'a Properties,
     pub(crate) payload: &'a [u8],
@@ -167,20 +171,33 @@ impl PublishParts<'_> {
     pub(crate) fn encode(&self, version: ProtocolVersion, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let body_len = super::check_remaining_length(self.body_len(version)?)?;
         let (remaining_length, len) = wire::var_int_bytes(body_len);
-        let [topic_high, topic_low] = (self.topic.len() as u16).to_be_bytes();
         out.reserve(1 + len + body_len);
         let first_byte = (PacketType::Publish as u8) << 4 | self.flags();
-        match remaining_length.get(..len).unwrap_or_default() {
-            // Packets under 130 bytes: the fixed header and the topic's length in
-            // one four-byte store.
-            &[byte] => out.extend_from_slice(&[first_byte, byte, topic_high, topic_low]),
-            bytes => {
-                out.push(first_byte);
-                out.extend_from_slice(bytes);
-                out.extend_from_slice(&[topic_high, topic_low]);
-            }
+        let [topic_high, topic_low] = (self.topic.len() as u16).to_be_bytes();
+        // The fixed header and the topic's length in one store: four bytes for
+        // packets under 130 bytes, else eight cut back to the 5 to 7 they are.
+        // (Stores of a length known only at run time are calls to memcpy.)
+        let [length_byte, ..] = remaining_length;
+        if len == 1 {
+            out.extend_from_slice(&[first_byte, length_byte, topic_high, topic_low]);
+        } else {
+            let topic_len = u64::from(u16::from_le_bytes([topic_high, topic_low]));
+            let head = u64::from(first_byte)
+                | u64::from(u32::from_le_bytes(remaining_length)) << 8
+                | topic_len << (8 * (1 + len));
+            // A packet this long has reserved room for all eight bytes.
+            out.extend_from_slice(&head.to_le_bytes());
+            out.truncate(out.len() - (5 - len));
         }
-        out.extend_from_slice(self.topic.as_bytes());
+        match self.topic_inline {
+            // The whole inline buffer, then cut back to the topic: a copy of known
+            // size is a few moves, one of a size known only at run time a call.
+            Some(buffer) if self.topic.len() <= buffer.len() && out.capacity() - out.len() >= buffer.len() => {
+                out.extend_from_slice(buffer);
+                out.truncate(out.len() - (buffer.len() - self.topic.len()));
+            }
+            _ => out.extend_from_slice(self.topic.as_bytes()),
+        }
         self.write_after_topic(version, out);
         Ok(())
     }
