@@ -124,31 +124,22 @@ impl Decoder {
     }
 
     /// The next whole packet, `Ok(None)` if more bytes are needed.
+    ///
+    /// Only taking a common PUBLISH out of `ready` is here, so that it stays small
+    /// enough for the caller to inline: called, it returns the ~100-byte packet
+    /// through memory, and the caller's copy of it then stalls on reading what was
+    /// just written. Everything else is out of line.
+    #[inline]
     pub fn next_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
-        if let Some(e) = &self.failed {
-            return Err(e.clone());
-        }
-        if self.ready.is_empty() {
-            if self.whole == 0 {
-                return self.no_whole_packet();
-            }
-            // One cut and one reference count for all the whole packets that came in,
-            // rather than per packet.
-            self.ready = self.buf.split_to(self.whole).freeze();
-            self.unchecked -= self.whole;
-            self.last_checked = self.last_checked.saturating_sub(self.whole);
-            self.whole = 0;
+        if self.failed.is_some() || (self.ready.is_empty() && !self.refill()) {
+            return self.no_ready_packet();
         }
         let header = match FixedHeader::parse(&self.ready, &[]) {
             Ok(Some(header)) if header.packet_len() <= self.ready.len() => header,
-            // `push` let only whole packets with good headers into `ready`.
-            Ok(_) => return Err(self.fail(DecodeError::TruncatedFixedHeader)),
-            Err(e) => return Err(self.fail(e)),
+            _ => return self.next_other_packet(),
         };
         // Nearly every PUBLISH: its variable header is read in place, its topic
-        // copied, and its payload is all that is cut from the buffer. Every other
-        // packet, and a PUBLISH in any other form, goes through `decode_body`,
-        // which also says what is wrong with a malformed one.
+        // copied, and its payload is all that is cut from the buffer.
         if header.first_byte >> 4 == PacketType::Publish as u8 {
             let flags = header.first_byte & 0x0F;
             let body = self.ready.get(header.header_len..header.packet_len()).unwrap_or_default();
@@ -158,6 +149,33 @@ impl Decoder {
                 return Ok(Some(Packet::Publish(head.with_payload(payload))));
             }
         }
+        self.next_other_packet()
+    }
+
+    /// Moves the whole packets at the front of `buf` to `ready`, in one cut (one
+    /// reference count for all of them). False if there are none.
+    #[inline(never)]
+    fn refill(&mut self) -> bool {
+        if self.whole == 0 {
+            return false;
+        }
+        self.ready = self.buf.split_to(self.whole).freeze();
+        self.unchecked -= self.whole;
+        self.last_checked = self.last_checked.saturating_sub(self.whole);
+        self.whole = 0;
+        true
+    }
+
+    /// `next_packet` for every packet but a common PUBLISH, taken from `ready`:
+    /// `decode_body` decodes it, and says what is wrong with a malformed one.
+    #[inline(never)]
+    fn next_other_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        let header = match FixedHeader::parse(&self.ready, &[]) {
+            Ok(Some(header)) if header.packet_len() <= self.ready.len() => header,
+            // `push` let only whole packets with good headers into `ready`.
+            Ok(_) => return Err(self.fail(DecodeError::TruncatedFixedHeader)),
+            Err(e) => return Err(self.fail(e)),
+        };
         self.ready.advance(header.header_len);
         let body = self.ready.split_to(header.remaining_length);
         match Packet::decode_body(self.version, header.first_byte, body) {
@@ -166,9 +184,14 @@ impl Decoder {
         }
     }
 
-    /// `next_packet` when `buf` holds no whole packet: at its front is a packet still
-    /// arriving, or a bad header that `push` kept for this to fail on.
-    fn no_whole_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+    /// `next_packet` after an error, or when `buf` holds no whole packet: at its
+    /// front is a packet still arriving, or a bad header that `push` kept for this
+    /// to fail on.
+    #[inline(never)]
+    fn no_ready_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
         match FixedHeader::parse(&self.buf, &[]) {
             Err(e) => Err(self.fail(e)),
             Ok(Some(header)) => {
