@@ -15,6 +15,7 @@ use crate::broker_url::BrokerUrl;
 use crate::feed::{feed_message, Feed, FeedMessage, RateMeter};
 use crate::topic_tree::TopicTree;
 use crate::transport::{Transport, TransportEvent};
+use crate::workspace::ConnectionId;
 
 /// The connection as the status bar shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -414,7 +415,7 @@ impl Runtime {
         let colours: Vec<usize> = self.state.subscriptions.with_untracked(|subs| {
             subs.iter().filter(|s| topic_matches(&s.filter, &publish.topic)).map(|s| s.colour).collect()
         });
-        self.pending.push(feed_message(wall_clock_ms(), &publish, colours));
+        self.pending.push(feed_message(ConnectionId(1), wall_clock_ms(), &publish, colours));
         if self.frame.is_none() {
             let weak = self.this.clone();
             let frame = Closure::<dyn FnMut()>::new(move || with_runtime(&weak, Runtime::show_pending));

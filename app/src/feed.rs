@@ -6,12 +6,17 @@ use std::collections::VecDeque;
 use webmqtt_codec::{topic_matches, Bytes, Properties, QoS, TopicName};
 
 use crate::payload;
+use crate::workspace::ConnectionId;
 
 /// One received message, as the feed shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedMessage {
     /// 1 for the first message received, counting on across clears.
     pub seq: u64,
+    /// The connection of the workspace it came in on.
+    pub connection: ConnectionId,
+    /// Restored from the browser's stored history, not received since the page opened.
+    pub from_history: bool,
     /// Wall-clock time of arrival, milliseconds since the Unix epoch.
     pub received_at_ms: f64,
     pub topic: TopicName,
@@ -170,12 +175,15 @@ impl Feed {
 
 /// Builds the feed's record of a message.
 pub fn feed_message(
+    connection: ConnectionId,
     received_at_ms: f64,
     publish: &webmqtt_codec::Publish,
     colours: Vec<usize>,
 ) -> FeedMessage {
     FeedMessage {
         seq: 0,
+        connection,
+        from_history: false,
         received_at_ms,
         topic: publish.topic.clone(),
         qos: publish.qos,
@@ -193,7 +201,7 @@ mod tests {
     use webmqtt_codec::Publish;
 
     fn msg(topic: &str, payload: &str) -> FeedMessage {
-        feed_message(0.0, &Publish::new(topic, payload.as_bytes().to_vec()), vec![])
+        feed_message(ConnectionId(1), 0.0, &Publish::new(topic, payload.as_bytes().to_vec()), vec![])
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod settings;
 pub mod transport;
 pub mod topic_tree;
 pub mod ttn;
+pub mod workspace;
 
 use leptos::prelude::*;
 
