@@ -111,15 +111,18 @@ impl Feed {
         Self { messages: VecDeque::new(), capacity: capacity.max(1), received: 0, dropped: 0 }
     }
 
-    /// Adds a message; the oldest leaves when the buffer is full, and is counted.
-    pub fn push(&mut self, mut message: FeedMessage) {
+    /// Adds a message and returns the sequence number it was given; the oldest
+    /// leaves when the buffer is full, and is counted.
+    pub fn push(&mut self, mut message: FeedMessage) -> u64 {
         self.received += 1;
-        message.seq = self.received;
+        let seq = self.received;
+        message.seq = seq;
         if self.messages.len() == self.capacity {
             self.messages.pop_front();
             self.dropped += 1;
         }
         self.messages.push_back(message);
+        seq
     }
 
     pub fn set_capacity(&mut self, capacity: usize) {

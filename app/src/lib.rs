@@ -1,81 +1,138 @@
 //! WebMQTT: the browser app.
 //!
-//! `src/main.rs` only mounts [`App`]. The components live in [`components`];
-//! the codec's session engine over a WebSocket in [`transport`]; the running
-//! client in [`client`]; what the forms hold and check, natively testable, in
-//! [`settings`], [`publish_form`], [`payload`], [`broker_url`] and [`feed`].
+//! `src/main.rs` only mounts [`App`]. Data walks one way: WebSocket bytes
+//! ([`transport`]) → the codec's session → [`connection`] → one [`ingest`]
+//! step into the models ([`feed`], [`topic_tree`], [`ttn`]) → the
+//! [`components`] that show them. The [`workspace`] holds every connection and
+//! what is saved of it; the forms' checks live in [`settings`],
+//! [`publish_form`], [`payload`], [`broker_url`] and [`form`], tested natively.
 
 pub mod broker_url;
-pub mod client;
 pub mod components;
+pub mod connection;
 pub mod feed;
+pub mod feed_listing;
+pub mod form;
+pub mod ingest;
 pub mod payload;
+pub mod problem;
 pub mod publish_form;
 pub mod settings;
-pub mod transport;
+pub mod theme;
 pub mod topic_tree;
+pub mod transport;
 pub mod ttn;
 pub mod workspace;
 
 use leptos::prelude::*;
 
-use client::Client;
 use components::{
-    ConnectionPanel, FeedPanel, PublishPanel, StatusBar, SubscriptionsPanel, TopicTreePanel, TtnPanel,
+    AppHeader, ConnectionList, ConnectionPanel, FeedPanel, PublishPanel, StatusBar, SubscriptionsPanel, TopicTreePanel,
+    TtnPanel, WorkspaceNotice,
 };
+use connection::Connection;
 use feed::FeedFilter;
-use settings::{random_client_id, ConnectionSettings, LinkPrefill};
+use workspace::Workspace;
 
 /// The app's version, from Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// What `?url=…&topic=…` in the page's address pre-fills.
-fn link_prefill() -> LinkPrefill {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return LinkPrefill::default() };
-    let get = |k: &str| params.get(k);
-    let pairs: Vec<(&str, String)> =
-        ["url", "topic", "username", "version"].into_iter().filter_map(|k| get(k).map(|v| (k, v))).collect();
-    LinkPrefill::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+/// The panels beside the feed, one open at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Messages,
+    Topics,
+    Ttn,
+}
+
+impl Tab {
+    const ALL: [Tab; 3] = [Tab::Messages, Tab::Topics, Tab::Ttn];
+
+    fn id(self) -> &'static str {
+        match self {
+            Tab::Messages => "tab-messages",
+            Tab::Topics => "tab-topics",
+            Tab::Ttn => "tab-ttn",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Messages => "Messages",
+            Tab::Topics => "Topics",
+            Tab::Ttn => "The Things Network",
+        }
+    }
 }
 
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {
-    let client = Client::new();
-    let prefill = link_prefill();
-    let mut initial = ConnectionSettings { client_id: random_client_id(js_sys::Math::random), ..Default::default() };
-    if let Some(url) = prefill.url {
-        initial.url = url;
-    }
-    if let Some(username) = prefill.username {
-        initial.username = username;
-    }
-    if let Some(version) = prefill.version {
-        initial.version = version;
-    }
-    let settings = RwSignal::new(initial);
-    let initial_filter = prefill.topic.unwrap_or_default();
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let ws = Workspace::provide(&search);
+    let tab = RwSignal::new(Tab::Messages);
     // What the feed shows; the topic tree narrows it too.
-    let feed_filter = RwSignal::new(FeedFilter::default());
+    let filter = RwSignal::new(FeedFilter::default());
+    // The panels are drawn again only when another connection is chosen.
+    let current = Memo::new(move |_| ws.selected_connection().map(|c| c.id));
+    let with_current = move |f: fn(Connection, RwSignal<FeedFilter>, RwSignal<Tab>) -> AnyView| {
+        move || current.get().and_then(|id| untrack(|| ws.get(id))).map(|c| f(c, filter, tab))
+    };
 
     view! {
-        <header class="app-header">
-            <h1>"WebMQTT"</h1>
-            <span id="app-version" class="app-version">{format!("v{VERSION}")}</span>
-        </header>
-        <StatusBar client=client />
-        <main class="app">
-            <div class="column">
-                <ConnectionPanel client=client settings=settings />
-                <SubscriptionsPanel client=client initial_filter=initial_filter />
-                <PublishPanel client=client />
-            </div>
-            <div class="column wide">
-                <FeedPanel client=client filter=feed_filter />
-                <TopicTreePanel client=client filter=feed_filter />
-                <TtnPanel client=client settings=settings />
-            </div>
-        </main>
+        <AppHeader />
+        <WorkspaceNotice />
+        <div class="workspace">
+            <aside class="sidebar">
+                <ConnectionList />
+                {with_current(|conn, _, _| view! { <ConnectionPanel conn=conn /> }.into_any())}
+            </aside>
+            <main class="main">
+                {with_current(|conn, filter, tab| view! { <ConnectionView conn=conn filter=filter tab=tab /> }.into_any())}
+            </main>
+        </div>
+    }
+}
+
+/// The selected connection: its status, subscriptions, the feed (or the
+/// topic tree, or The Things Network) and the publish form docked below.
+#[component]
+fn ConnectionView(conn: Connection, filter: RwSignal<FeedFilter>, tab: RwSignal<Tab>) -> impl IntoView {
+    view! {
+        <StatusBar conn=conn />
+        <SubscriptionsPanel conn=conn />
+        <div class="tabs" role="tablist" aria-label="Views">
+            {Tab::ALL.map(|t| view! {
+                <button type="button" role="tab" id=t.id() aria-controls=format!("{}-panel", t.id())
+                    aria-selected=move || (tab.get() == t).to_string()
+                    tabindex=move || if tab.get() == t { "0" } else { "-1" }
+                    on:click=move |_| tab.set(t)
+                    on:keydown=move |ev| {
+                        let i = Tab::ALL.iter().position(|x| *x == t).unwrap_or(0);
+                        let next = match ev.key().as_str() {
+                            "ArrowRight" => Some(Tab::ALL[(i + 1) % Tab::ALL.len()]),
+                            "ArrowLeft" => Some(Tab::ALL[(i + Tab::ALL.len() - 1) % Tab::ALL.len()]),
+                            _ => None,
+                        };
+                        if let Some(n) = next {
+                            tab.set(n);
+                            if let Some(el) = document().get_element_by_id(n.id()) {
+                                let _ = wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&el).focus();
+                            }
+                        }
+                    }>
+                    {t.label()}
+                </button>
+            }).collect_view()}
+        </div>
+        <div class="tab-panel" role="tabpanel" id=move || format!("{}-panel", tab.get().id())
+            aria-labelledby=move || tab.get().id()>
+            {move || match tab.get() {
+                Tab::Messages => view! { <FeedPanel conn=conn filter=filter /> }.into_any(),
+                Tab::Topics => view! { <TopicTreePanel conn=conn filter=filter /> }.into_any(),
+                Tab::Ttn => view! { <TtnPanel conn=conn /> }.into_any(),
+            }}
+        </div>
+        <PublishPanel conn=conn />
     }
 }

@@ -9,6 +9,8 @@ use core::fmt;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+use crate::form::SelectKey;
+
 /// How a payload is shown or typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum PayloadFormat {
@@ -19,10 +21,10 @@ pub enum PayloadFormat {
     Base64,
 }
 
-impl PayloadFormat {
-    pub const ALL: [PayloadFormat; 4] = [Self::Text, Self::Json, Self::Hex, Self::Base64];
+impl SelectKey for PayloadFormat {
+    const ALL: &'static [Self] = &[Self::Text, Self::Json, Self::Hex, Self::Base64];
 
-    pub const fn label(self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             Self::Text => "Text",
             Self::Json => "JSON",
@@ -31,17 +33,13 @@ impl PayloadFormat {
         }
     }
 
-    pub const fn key(self) -> &'static str {
+    fn key(self) -> &'static str {
         match self {
             Self::Text => "text",
             Self::Json => "json",
             Self::Hex => "hex",
             Self::Base64 => "base64",
         }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.key() == key)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use webmqtt_codec::{validate_topic_name, Bytes, Properties, Property, ProtocolVersion, Publish, QoS, TopicName};
 
+use crate::form::{Field, FieldError};
 use crate::payload::{self, PayloadFormat};
 
 /// What the user typed into the publish form.
@@ -25,16 +26,8 @@ pub struct PublishForm {
     pub user_properties: String,
 }
 
-/// The field that is wrong, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// The id of the input the message belongs to.
-    pub field: &'static str,
-    pub message: String,
-}
-
-fn error(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field, message: message.into() }
+fn error(field: Field, message: impl Into<String>) -> FieldError {
+    FieldError::new(field, message)
 }
 
 impl PublishForm {
@@ -42,7 +35,7 @@ impl PublishForm {
     pub fn messages(&self, version: ProtocolVersion) -> Result<Vec<Publish>, FieldError> {
         // Checked once and shared by every message (one per line can be many).
         let topic = TopicName::from(self.topic.as_str());
-        topic.check().map_err(|e| error("publish-topic", format!("Topic: {e}")))?;
+        topic.check().map_err(|e| error(Field::PublishTopic, format!("Topic: {e}")))?;
         let properties = self.properties(version)?;
         let payloads: Vec<&str> = if self.line_per_message {
             self.payload.lines().filter(|l| !l.is_empty()).collect()
@@ -55,7 +48,7 @@ impl PublishForm {
             .map(|(i, text)| {
                 let bytes = payload::parse(text, self.format).map_err(|e| {
                     let line = if self.line_per_message { format!("Line {}: ", i + 1) } else { String::new() };
-                    error("publish-payload", format!("{line}{e}"))
+                    error(Field::PublishPayload, format!("{line}{e}"))
                 })?;
                 Ok(Publish {
                     qos: self.qos,
@@ -77,7 +70,7 @@ impl PublishForm {
         }
         if !self.response_topic.is_empty() {
             validate_topic_name(&self.response_topic)
-                .map_err(|e| error("publish-response-topic", format!("Response topic: {e}")))?;
+                .map_err(|e| error(Field::PublishResponseTopic, format!("Response topic: {e}")))?;
             p.push(Property::ResponseTopic(self.response_topic.clone()));
         }
         if !self.correlation_data.is_empty() {
@@ -86,7 +79,7 @@ impl PublishForm {
         let expiry = self.message_expiry.trim();
         if !expiry.is_empty() {
             let secs = expiry.parse::<u32>().map_err(|_| {
-                error("publish-expiry", format!("Message expiry is a number of seconds, not \"{expiry}\""))
+                error(Field::PublishExpiry, format!("Message expiry is a number of seconds, not \"{expiry}\""))
             })?;
             p.push(Property::MessageExpiryInterval(secs));
         }
@@ -96,7 +89,7 @@ impl PublishForm {
         }
         for (n, line) in self.user_properties.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
             let (k, v) = line.split_once('=').ok_or_else(|| {
-                error("publish-user-properties", format!("User property line {} needs the form key=value", n + 1))
+                error(Field::PublishUserProperties, format!("User property line {} needs the form key=value", n + 1))
             })?;
             p.push(Property::UserProperty(k.trim().to_owned(), v.trim().to_owned()));
         }
@@ -122,15 +115,15 @@ mod tests {
     #[test]
     fn invalid_input_names_the_field() {
         let v = ProtocolVersion::V5;
-        assert_eq!(form("lab/#", "x", PayloadFormat::Text).messages(v).unwrap_err().field, "publish-topic");
-        assert_eq!(form("", "x", PayloadFormat::Text).messages(v).unwrap_err().field, "publish-topic");
+        assert_eq!(form("lab/#", "x", PayloadFormat::Text).messages(v).unwrap_err().field, Field::PublishTopic);
+        assert_eq!(form("", "x", PayloadFormat::Text).messages(v).unwrap_err().field, Field::PublishTopic);
         let e = form("lab/a", "BEX", PayloadFormat::Hex).messages(v).unwrap_err();
-        assert_eq!(e.field, "publish-payload");
+        assert_eq!(e.field, Field::PublishPayload);
         assert!(e.message.contains("position 3"), "{}", e.message);
-        assert_eq!(form("lab/a", "{oops", PayloadFormat::Json).messages(v).unwrap_err().field, "publish-payload");
+        assert_eq!(form("lab/a", "{oops", PayloadFormat::Json).messages(v).unwrap_err().field, Field::PublishPayload);
         let mut f = form("lab/a", "x", PayloadFormat::Text);
         f.user_properties = "novalue".into();
-        assert_eq!(f.messages(v).unwrap_err().field, "publish-user-properties");
+        assert_eq!(f.messages(v).unwrap_err().field, Field::PublishUserProperties);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use webmqtt_codec::session::ConnectOptions;
 use webmqtt_codec::{validate_topic_name, Bytes, ProtocolVersion, QoS, Will};
 
 use crate::broker_url::{BrokerUrl, UrlError};
+use crate::form::Field;
 
 /// What the user typed into the connection form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +39,19 @@ impl core::fmt::Display for SettingsError {
         match self {
             Self::Url(e) => e.fmt(f),
             Self::KeepAlive(s) | Self::SessionExpiry(s) | Self::WillTopic(s) | Self::ClientId(s) => f.write_str(s),
+        }
+    }
+}
+
+impl SettingsError {
+    /// The input the message is shown beside.
+    pub fn field(&self) -> Field {
+        match self {
+            Self::Url(_) => Field::BrokerUrl,
+            Self::KeepAlive(_) => Field::KeepAlive,
+            Self::SessionExpiry(_) => Field::SessionExpiry,
+            Self::WillTopic(_) => Field::WillTopic,
+            Self::ClientId(_) => Field::ClientId,
         }
     }
 }
@@ -142,40 +156,6 @@ impl ConnectionSettings {
     }
 }
 
-/// What a tutorial link may pre-fill: `?url=ws://…&topic=lab/#`. A password is
-/// never read from the address, so it never ends up in a shared link or history.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LinkPrefill {
-    pub url: Option<String>,
-    pub topic: Option<String>,
-    pub username: Option<String>,
-    pub version: Option<ProtocolVersion>,
-}
-
-impl LinkPrefill {
-    /// From a query string's decoded key/value pairs.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut p = Self::default();
-        for (k, v) in pairs {
-            match k {
-                "url" => p.url = Some(v.to_owned()),
-                "topic" => p.topic = Some(v.to_owned()),
-                "username" => p.username = Some(v.to_owned()),
-                "version" => {
-                    p.version = match v {
-                        "3.1" => Some(ProtocolVersion::V3_1),
-                        "3.1.1" => Some(ProtocolVersion::V3_1_1),
-                        "5" | "5.0" => Some(ProtocolVersion::V5),
-                        _ => None,
-                    }
-                }
-                _ => {}
-            }
-        }
-        p
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,13 +199,5 @@ mod tests {
             x % 1.0
         });
         assert!(id.starts_with("webmqtt-") && id.len() <= 23, "{id}");
-    }
-
-    #[test]
-    fn links_prefill_but_never_a_password() {
-        let p = LinkPrefill::from_pairs([("url", "ws://lab:9001"), ("topic", "lab/#"), ("password", "x")]);
-        assert_eq!(p.url.as_deref(), Some("ws://lab:9001"));
-        assert_eq!(p.topic.as_deref(), Some("lab/#"));
-        assert_eq!(p, LinkPrefill { url: p.url.clone(), topic: p.topic.clone(), ..Default::default() });
     }
 }

@@ -3,45 +3,18 @@
 use leptos::prelude::*;
 use webmqtt_codec::{ProtocolVersion, QoS};
 
-use crate::client::{Client, Status};
+use super::fields::{field_error, options, selected};
+use super::page_is_https;
+use crate::connection::{Connection, Status};
+use crate::form::{Field, FieldError, SelectKey};
 use crate::settings::{random_client_id, ConnectionSettings, SettingsError};
 
-fn version_key(v: ProtocolVersion) -> &'static str {
-    match v {
-        ProtocolVersion::V3_1 => "3.1",
-        ProtocolVersion::V3_1_1 => "3.1.1",
-        ProtocolVersion::V5 => "5.0",
-    }
-}
-
-fn version_from_key(key: &str) -> ProtocolVersion {
-    match key {
-        "3.1" => ProtocolVersion::V3_1,
-        "5.0" => ProtocolVersion::V5,
-        _ => ProtocolVersion::V3_1_1,
-    }
-}
-
-fn page_is_https() -> bool {
-    web_sys::window().and_then(|w| w.location().protocol().ok()).is_some_and(|p| p == "https:")
-}
-
-/// Which input an error belongs to, so it is shown beside it.
-fn field_of(e: &SettingsError) -> &'static str {
-    match e {
-        SettingsError::Url(_) => "broker-url",
-        SettingsError::KeepAlive(_) => "keep-alive",
-        SettingsError::SessionExpiry(_) => "session-expiry",
-        SettingsError::WillTopic(_) => "will-topic",
-        SettingsError::ClientId(_) => "client-id",
-    }
-}
-
 #[component]
-pub fn ConnectionPanel(client: Client, settings: RwSignal<ConnectionSettings>) -> impl IntoView {
-    let error = RwSignal::new(None::<(&'static str, String)>);
+pub fn ConnectionPanel(conn: Connection) -> impl IntoView {
+    let settings = conn.settings;
+    let error = RwSignal::new(None::<FieldError>);
     let show_password = RwSignal::new(false);
-    let busy = move || !matches!(client.state.status.get(), Status::Disconnected);
+    let busy = move || !matches!(conn.status.get(), Status::Disconnected);
 
     // The URL field is checked as the user types, so a typo shows before Connect.
     let url_error = move || {
@@ -55,26 +28,10 @@ pub fn ConnectionPanel(client: Client, settings: RwSignal<ConnectionSettings>) -
 
     let connect = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let s = settings.get_untracked();
-        let checked = s.to_options().and_then(|(url, o)| {
-            url.check_page(page_is_https()).map_err(SettingsError::Url)?;
-            Ok((url, o))
-        });
-        match checked {
-            Ok((url, options)) => {
-                error.set(None);
-                client.connect(url, options);
-            }
-            Err(e) => error.set(Some((field_of(&e), e.to_string()))),
-        }
+        let result = conn.connect(page_is_https()).map_err(|e: SettingsError| FieldError::new(e.field(), e.to_string()));
+        error.set(result.err());
     };
-    let field_error = move |field: &'static str| {
-        move || {
-            error.get().filter(|(f, _)| *f == field).map(|(_, m)| {
-                view! { <p class="field-error" id=format!("{field}-error") role="alert">{m}</p> }
-            })
-        }
-    };
+    let field_error = move |field: Field| field_error(field, move || error.get());
     let set = move |f: fn(&mut ConnectionSettings, String)| {
         move |ev| {
             let v = event_target_value(&ev);
@@ -85,7 +42,7 @@ pub fn ConnectionPanel(client: Client, settings: RwSignal<ConnectionSettings>) -
 
     view! {
         <form class="panel connection" aria-labelledby="connection-heading" on:submit=connect novalidate>
-            <h2 id="connection-heading">"Broker"</h2>
+            <h2 id="connection-heading">{move || format!("Broker · {}", conn.name.get())}</h2>
             <label for="broker-url">"Broker URL (ws:// or wss://)"</label>
             <input id="broker-url" name="url" type="text" inputmode="url" autocomplete="url"
                 spellcheck="false" placeholder="ws://localhost:9001"
@@ -98,11 +55,9 @@ pub fn ConnectionPanel(client: Client, settings: RwSignal<ConnectionSettings>) -
                 <div class="field">
                     <label for="protocol-version">"MQTT version"</label>
                     <select id="protocol-version"
-                        prop:value=move || version_key(settings.with(|s| s.version)).to_owned()
-                        on:change=set(|s, v| s.version = version_from_key(&v))>
-                        <option value="3.1.1">"3.1.1"</option>
-                        <option value="5.0">"5.0"</option>
-                        <option value="3.1">"3.1"</option>
+                        prop:value=move || settings.with(|s| s.version.key())
+                        on:change=move |ev| { if let Some(v) = selected::<ProtocolVersion>(&ev) { settings.update(|s| s.version = v) } }>
+                        {options::<ProtocolVersion>()}
                     </select>
                 </div>
                 <div class="field grow">
@@ -116,7 +71,7 @@ pub fn ConnectionPanel(client: Client, settings: RwSignal<ConnectionSettings>) -
                             "New"
                         </button>
                     </div>
-                    {field_error("client-id")}
+                    {field_error(Field::ClientId)}
                 </div>
             </div>
 
@@ -143,13 +98,23 @@ pub fn ConnectionPanel(client: Client, settings: RwSignal<ConnectionSettings>) -
                 </div>
             </div>
 
+            <div class="field checkbox remember">
+                <input id="remember-password" type="checkbox" prop:checked=move || conn.remember_password.get()
+                    on:change=move |ev| conn.remember_password.set(event_target_checked(&ev))
+                    aria-describedby="remember-password-note" />
+                <label for="remember-password">"Remember password on this device"</label>
+            </div>
+            <p id="remember-password-note" class="note">
+                "Off: the password is never stored. On: anyone using this browser profile can read it."
+            </p>
+
             <div class="row">
                 <div class="field">
                     <label for="keep-alive">"Keep alive (s)"</label>
                     <input id="keep-alive" type="text" inputmode="numeric"
                         prop:value=move || settings.with(|s| s.keep_alive.clone())
                         on:input=set(|s, v| s.keep_alive = v) />
-                    {field_error("keep-alive")}
+                    {field_error(Field::KeepAlive)}
                 </div>
                 <Show when=is_v5>
                     <div class="field">
@@ -157,7 +122,7 @@ pub fn ConnectionPanel(client: Client, settings: RwSignal<ConnectionSettings>) -
                         <input id="session-expiry" type="text" inputmode="numeric" placeholder="0"
                             prop:value=move || settings.with(|s| s.session_expiry.clone())
                             on:input=set(|s, v| s.session_expiry = v) />
-                        {field_error("session-expiry")}
+                        {field_error(Field::SessionExpiry)}
                     </div>
                 </Show>
                 <div class="field checkbox">
@@ -174,7 +139,7 @@ pub fn ConnectionPanel(client: Client, settings: RwSignal<ConnectionSettings>) -
                 <input id="will-topic" type="text" spellcheck="false"
                     prop:value=move || settings.with(|s| s.will_topic.clone())
                     on:input=set(|s, v| s.will_topic = v) />
-                {field_error("will-topic")}
+                {field_error(Field::WillTopic)}
                 <label for="will-payload">"Will payload"</label>
                 <input id="will-payload" type="text"
                     prop:value=move || settings.with(|s| s.will_payload.clone())
@@ -182,14 +147,13 @@ pub fn ConnectionPanel(client: Client, settings: RwSignal<ConnectionSettings>) -
                 <div class="row">
                     <div class="field">
                         <label for="will-qos">"Will QoS"</label>
-                        <select id="will-qos" on:change=set(|s, v| s.will_qos = qos_from_key(&v))>
-                            <option value="0">"0"</option>
-                            <option value="1">"1"</option>
-                            <option value="2">"2"</option>
+                        <select id="will-qos" prop:value=move || settings.with(|s| s.will_qos.key())
+                            on:change=move |ev| { if let Some(q) = selected::<QoS>(&ev) { settings.update(|s| s.will_qos = q) } }>
+                            {options::<QoS>()}
                         </select>
                     </div>
                     <div class="field checkbox">
-                        <input id="will-retain" type="checkbox"
+                        <input id="will-retain" type="checkbox" prop:checked=move || settings.with(|s| s.will_retain)
                             on:change=move |ev| settings.update(|s| s.will_retain = event_target_checked(&ev)) />
                         <label for="will-retain">"Retain will"</label>
                     </div>
@@ -199,16 +163,8 @@ pub fn ConnectionPanel(client: Client, settings: RwSignal<ConnectionSettings>) -
             <div class="actions">
                 <button id="connect" type="submit" disabled=busy>"Connect"</button>
                 <button id="disconnect" type="button" disabled=move || !busy()
-                    on:click=move |_| client.disconnect()>"Disconnect"</button>
+                    on:click=move |_| conn.disconnect()>"Disconnect"</button>
             </div>
         </form>
-    }
-}
-
-pub(crate) fn qos_from_key(key: &str) -> QoS {
-    match key {
-        "1" => QoS::AtLeastOnce,
-        "2" => QoS::ExactlyOnce,
-        _ => QoS::AtMostOnce,
     }
 }

@@ -1,67 +1,52 @@
-//! The message feed: newest first, filterable, pausable, and virtualised: only
-//! the rows in view exist in the DOM, however many messages the buffer keeps.
-//! Selecting a row shows the whole payload and every MQTT 5.0 property.
-//! Everything from the broker is rendered as text nodes, never as HTML.
+//! The message feed: newest first, one connection's or every connection's,
+//! filterable, pausable, and virtualised: only the rows in view exist in the
+//! DOM, however many messages the buffer keeps. Selecting a row shows the
+//! whole payload and every MQTT 5.0 property in a detail pane whose width the
+//! user sets. Everything from the broker is rendered as text, never as HTML.
 
-use leptos::html::Div;
+use leptos::html::{Div, Ol};
 use leptos::prelude::*;
 use webmqtt_codec::Property;
 
+use super::fields::{options, selected as selected_value};
 use super::{clock_time, size};
-use crate::client::Client;
+use crate::connection::Connection;
 use crate::feed::{Feed, FeedFilter, FeedMessage, DEFAULT_CAPACITY};
+use crate::feed_listing::{Listing, PausedAt};
+use crate::form::{Field, SelectKey};
 use crate::payload::{self, PayloadFormat};
+use crate::workspace::{use_workspace, ConnectionId, FeedScope};
 
-/// Height of one row in pixels; `.feed-row` in style/main.css has the same.
-pub const ROW_HEIGHT: f64 = 52.0;
 /// Rows rendered above and below the visible ones, for smooth scrolling.
 const OVERSCAN: usize = 8;
+/// The detail pane's width in pixels: its bounds and the keyboard's step.
+const DETAIL_MIN: f64 = 240.0;
+const DETAIL_MAX: f64 = 900.0;
+const DETAIL_STEP: f64 = 40.0;
 
-/// The rows the list holds, newest first.
-#[derive(Debug, Clone, PartialEq)]
-enum Listing {
-    /// Every buffered message but the `skip` newest (those arrived after Pause).
-    All { skip: usize, len: usize },
-    /// The sequence numbers of the messages the filter accepts.
-    Matching(Vec<u64>),
-}
-
-impl Listing {
-    fn len(&self) -> usize {
-        match self {
-            Self::All { len, .. } => *len,
-            Self::Matching(seqs) => seqs.len(),
-        }
-    }
-
-    fn row<'a>(&self, feed: &'a Feed, i: usize) -> Option<&'a FeedMessage> {
-        match self {
-            Self::All { skip, .. } => feed.nth_newest(skip + i),
-            Self::Matching(seqs) => seqs.get(i).and_then(|s| feed.get(*s)),
-        }
-    }
-}
-
-fn listing(feed: &Feed, filter: &FeedFilter, paused_at: Option<u64>) -> Listing {
-    let limit = paused_at.unwrap_or(u64::MAX);
-    if filter.is_empty() {
-        let newer = usize::try_from(feed.received().saturating_sub(limit)).unwrap_or(usize::MAX).min(feed.len());
-        return Listing::All { skip: newer, len: feed.len() - newer };
-    }
-    Listing::Matching(feed.iter().rev().filter(|m| m.seq <= limit && filter.accepts(m)).map(|m| m.seq).collect())
-}
+/// A row as drawn: the message and, in the merged view, its connection's
+/// name and colour.
+type Row = (usize, FeedMessage, Option<(String, usize)>);
 
 #[component]
-pub fn FeedPanel(client: Client, filter: RwSignal<FeedFilter>) -> impl IntoView {
-    let state = client.state;
+pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoView {
+    let ws = use_workspace();
     let view_format = RwSignal::new(PayloadFormat::Text);
-    // The newest sequence number shown while paused; reception goes on.
-    let paused_at = RwSignal::new(None::<u64>);
-    let selected = RwSignal::new(None::<u64>);
+    let paused = RwSignal::new(None::<PausedAt>);
+    let selected = RwSignal::new(None::<(ConnectionId, u64)>);
     let scroll_top = RwSignal::new(0.0_f64);
     let viewport_height = RwSignal::new(600.0_f64);
+    // Measured from a drawn row: CSS sets it (taller on phones, where a row
+    // shows its topic and preview on lines of their own).
+    let row_height = RwSignal::new(52.0_f64);
+    let detail_width = RwSignal::new(420.0_f64);
     let capacity_error = RwSignal::new(None::<String>);
     let viewport = NodeRef::<Div>::new();
+    let list = NodeRef::<Ol>::new();
+    let merged = move || ws.feed_scope.get() == FeedScope::All;
+
+    // The connections whose messages are listed.
+    let shown = move || if merged() { ws.connections.get() } else { vec![conn] };
 
     Effect::new(move |_| {
         if let Some(el) = viewport.get() {
@@ -70,66 +55,119 @@ pub fn FeedPanel(client: Client, filter: RwSignal<FeedFilter>) -> impl IntoView 
     });
 
     let rows = Memo::new(move |_| {
-        let paused = paused_at.get();
-        filter.with(|f| state.feed.with(|feed| listing(feed, f, paused)))
+        let paused = paused.get();
+        filter.with(|f| {
+            if merged() {
+                let parts: Vec<_> = ws.connections.get().iter()
+                    .map(|c| c.feed.with(|feed| Listing::candidates(c.id, feed, f, paused.as_ref())))
+                    .collect();
+                Listing::merge(parts)
+            } else {
+                conn.feed.with(|feed| Listing::one(conn.id, feed, f, paused.as_ref()))
+            }
+        })
     });
     let window = Memo::new(move |_| {
-        let first = ((scroll_top.get() / ROW_HEIGHT).floor() as usize).saturating_sub(OVERSCAN);
-        let count = (viewport_height.get() / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
+        let h = row_height.get();
+        let first = ((scroll_top.get() / h).floor() as usize).saturating_sub(OVERSCAN);
+        let count = (viewport_height.get() / h).ceil() as usize + 2 * OVERSCAN;
+        let labels = merged();
         rows.with(|listing| {
-            state.feed.with(|feed| {
-                (first..first + count)
-                    .map_while(|i| listing.row(feed, i).map(|m| (i, m.clone())))
-                    .collect::<Vec<_>>()
-            })
+            (first..first + count)
+                .map_while(|i| listing.row(i).map(|at| (i, at)))
+                .filter_map(|(i, (id, at))| {
+                    let c = if id == conn.id { Some(conn) } else { ws.get(id) }?;
+                    let m = c.feed.with(|feed| at.find(feed).cloned())?;
+                    Some((i, m, labels.then(|| (c.name.get_untracked(), c.colour))))
+                })
+                .collect::<Vec<Row>>()
         })
+    });
+    // A drawn row tells the row height CSS gave it.
+    Effect::new(move |_| {
+        window.track();
+        let measured = list
+            .get()
+            .and_then(|ol| ol.first_element_child())
+            .map(|li| f64::from(wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&li).offset_height()))
+            .filter(|h| *h > 0.0);
+        if let Some(h) = measured {
+            if (h - row_height.get_untracked()).abs() > 0.5 {
+                row_height.set(h);
+            }
+        }
     });
     // Set through the CSSOM (style:…), which the Content-Security-Policy allows;
     // a style attribute would be inline style, which it forbids.
-    let total_height = move || format!("{}px", rows.with(Listing::len) as f64 * ROW_HEIGHT);
+    let total_height = move || format!("{}px", rows.with(Listing::len) as f64 * row_height.get());
     let offset = move || {
-        let first = window.with(|w| w.first().map_or(0, |(i, _)| *i));
-        format!("translateY({}px)", first as f64 * ROW_HEIGHT)
+        let first = window.with(|w| w.first().map_or(0, |(i, _, _)| *i));
+        format!("translateY({}px)", first as f64 * row_height.get())
     };
 
     let toggle_pause = move |_| {
-        let newest = state.feed.with_untracked(Feed::received);
-        paused_at.update(|p| *p = if p.is_some() { None } else { Some(newest) });
+        let now = PausedAt(untrack(shown).iter().map(|c| (c.id, c.feed.with_untracked(Feed::received))).collect());
+        paused.update(|p| *p = if p.is_some() { None } else { Some(now) });
     };
     let set_capacity = move |ev| {
         let v = event_target_value(&ev);
         match v.trim().parse::<usize>() {
             Ok(n) if (100..=1_000_000).contains(&n) => {
                 capacity_error.set(None);
-                state.feed.update(|f| f.set_capacity(n));
+                for c in untrack(shown) {
+                    c.feed.update(|f| f.set_capacity(n));
+                }
             }
             _ => capacity_error.set(Some(format!("Keep between 100 and 1000000 messages, not \"{v}\"."))),
         }
     };
-    let matching = move || {
-        rows.with(|l| match l {
-            Listing::Matching(seqs) => format!(" · {} match the filter", seqs.len()),
-            Listing::All { .. } => String::new(),
+    let counts = move || {
+        shown().iter().fold((0u64, 0usize, 0u64, 0.0f64, 0usize), |acc, c| {
+            let (received, buffered, dropped, history) =
+                c.feed.with(|f| (f.received(), f.len(), f.dropped(), f.iter().filter(|m| m.from_history).count()));
+            (acc.0 + received - history as u64, acc.1 + buffered, acc.2 + dropped, acc.3 + c.rate.get(), acc.4 + history)
         })
     };
+    let matching = move || {
+        rows.with(|l| if l.is_filtered() { format!(" · {} match the filter", l.len()) } else { String::new() })
+    };
+    let resize = move |delta: f64| detail_width.update(|w| *w = (*w + delta).clamp(DETAIL_MIN, DETAIL_MAX));
+    let dragging = RwSignal::new(None::<(f64, f64)>);
+    let _move = window_event_listener(leptos::ev::pointermove, move |ev| {
+        if let Some((start_x, start_w)) = dragging.get_untracked() {
+            detail_width.set((start_w - (f64::from(ev.client_x()) - start_x)).clamp(DETAIL_MIN, DETAIL_MAX));
+        }
+    });
+    let _up = window_event_listener(leptos::ev::pointerup, move |_| dragging.set(None));
 
     view! {
         <section class="panel feed" aria-labelledby="feed-heading">
-            <h2 id="feed-heading">"Messages"</h2>
+            <div class="feed-head">
+                <h2 id="feed-heading">"Messages"</h2>
+                <div class="scope" role="group" aria-label="Which connections">
+                    <button type="button" id="feed-scope-selected" aria-pressed=move || (!merged()).to_string()
+                        on:click=move |_| ws.feed_scope.set(FeedScope::Selected)>
+                        {move || conn.name.get()}
+                    </button>
+                    <button type="button" id="feed-scope-all" aria-pressed=move || merged().to_string()
+                        on:click=move |_| ws.feed_scope.set(FeedScope::All)>"All connections"</button>
+                </div>
+            </div>
             <p id="feed-counts" class="feed-counts">
-                <span id="feed-received">{move || state.feed.with(Feed::received)}</span>" received · "
-                <span id="feed-buffered">{move || state.feed.with(Feed::len)}</span>" in buffer · "
-                <span id="feed-dropped">{move || state.feed.with(Feed::dropped)}</span>" dropped from it · "
-                <span id="feed-rate">{move || format!("{:.1}", state.rate.get())}</span>" msg/s"
+                <span id="feed-received">{move || counts().0}</span>" received · "
+                <span id="feed-buffered">{move || counts().1}</span>" in buffer · "
+                <span id="feed-dropped">{move || counts().2}</span>" dropped from it · "
+                <span id="feed-rate">{move || format!("{:.1}", counts().3)}</span>" msg/s"
+                {move || match counts().4 { 0 => String::new(), n => format!(" · {n} from stored history") }}
                 {matching}
             </p>
             <div class="row feed-controls">
-                <button id="feed-pause" type="button" aria-pressed=move || paused_at.get().is_some().to_string()
+                <button id="feed-pause" type="button" aria-pressed=move || paused.get().is_some().to_string()
                     on:click=toggle_pause>
-                    {move || if paused_at.get().is_some() { "Resume" } else { "Pause" }}
+                    {move || if paused.get().is_some() { "Resume" } else { "Pause" }}
                 </button>
                 <button id="feed-clear" type="button"
-                    on:click=move |_| { state.feed.update(Feed::clear); selected.set(None); }>"Clear"</button>
+                    on:click=move |_| { for c in untrack(shown) { c.feed.update(Feed::clear); } selected.set(None); }>"Clear"</button>
                 <div class="field">
                     <label for="feed-filter-topic">"Topic filter"</label>
                     <input id="feed-filter-topic" type="search" spellcheck="false" placeholder="lab/+/temp"
@@ -145,54 +183,79 @@ pub fn FeedPanel(client: Client, filter: RwSignal<FeedFilter>) -> impl IntoView 
                 <div class="field">
                     <label for="feed-format">"Show payloads as"</label>
                     <select id="feed-format"
-                        on:change=move |ev| view_format.set(PayloadFormat::from_key(&event_target_value(&ev)).unwrap_or_default())>
-                        {PayloadFormat::ALL.map(|p| view! { <option value=p.key()>{p.label()}</option> }).collect_view()}
+                        on:change=move |ev| { if let Some(f) = selected_value::<PayloadFormat>(&ev) { view_format.set(f) } }>
+                        {options::<PayloadFormat>()}
                     </select>
                 </div>
                 <div class="field">
-                    <label for="feed-capacity">"Keep messages"</label>
-                    <input id="feed-capacity" type="text" inputmode="numeric" size="8"
+                    <label for=Field::FeedCapacity.id()>"Keep messages"</label>
+                    <input id=Field::FeedCapacity.id() type="text" inputmode="numeric" size="8"
                         value=DEFAULT_CAPACITY.to_string() on:change=set_capacity />
                 </div>
             </div>
-            {move || capacity_error.get().map(|e| view! { <p class="field-error" id="feed-capacity-error" role="alert">{e}</p> })}
-            <Show when=move || paused_at.get().is_some()>
+            {move || capacity_error.get().map(|e| view! { <p class="field-error" id=Field::FeedCapacity.error_id() role="alert">{e}</p> })}
+            <Show when=move || paused.get().is_some()>
                 <p class="paused-note" role="status">"Paused: messages are still received and counted."</p>
             </Show>
-            <div id="feed-viewport" class="feed-viewport" node_ref=viewport tabindex="0" aria-label="Received messages"
-                on:scroll=move |ev| {
-                    let el = event_target::<web_sys::HtmlElement>(&ev);
-                    scroll_top.set(f64::from(el.scroll_top()));
-                    viewport_height.set(f64::from(el.client_height().max(1)));
-                }>
-                <div class="feed-spacer" style:height=total_height>
-                    <ol id="feed-list" class="feed-list" style:transform=offset>
-                        <For each=move || window.get() key=|(_, m)| m.seq let:row>
-                            <FeedRow message=row.1 selected=selected />
-                        </For>
-                    </ol>
+            <div class="feed-body" class:has-detail=move || selected.get().is_some()>
+                <div id="feed-viewport" class="feed-viewport" node_ref=viewport tabindex="0"
+                    role="region" aria-label="Received messages"
+                    on:scroll=move |ev| {
+                        let el = event_target::<web_sys::HtmlElement>(&ev);
+                        scroll_top.set(f64::from(el.scroll_top()));
+                        viewport_height.set(f64::from(el.client_height().max(1)));
+                    }>
+                    <div class="feed-spacer" style:height=total_height>
+                        <ol id="feed-list" class="feed-list" node_ref=list style:transform=offset>
+                            <For each=move || window.get() key=|(_, m, _)| (m.connection, m.seq) let:row>
+                                <FeedRow message=row.1 label=row.2 selected=selected />
+                            </For>
+                        </ol>
+                    </div>
                 </div>
+                <Show when=move || selected.get().is_some()>
+                    <div class="splitter" role="separator" tabindex="0" aria-orientation="vertical"
+                        aria-label="Width of the message detail (arrow keys)"
+                        aria-valuemin=DETAIL_MIN aria-valuemax=DETAIL_MAX aria-valuenow=move || detail_width.get().round()
+                        on:keydown=move |ev| {
+                            let step = match ev.key().as_str() {
+                                "ArrowLeft" => DETAIL_STEP,
+                                "ArrowRight" => -DETAIL_STEP,
+                                _ => return,
+                            };
+                            ev.prevent_default();
+                            resize(step);
+                        }
+                        on:pointerdown=move |ev| dragging.set(Some((f64::from(ev.client_x()), detail_width.get_untracked())))>
+                    </div>
+                    <div class="detail-pane" style:width=move || format!("{}px", detail_width.get())>
+                        <MessageDetail selected=selected view_format=view_format />
+                    </div>
+                </Show>
             </div>
-            <MessageDetail client=client selected=selected view_format=view_format />
         </section>
     }
 }
 
 #[component]
-fn FeedRow(message: FeedMessage, selected: RwSignal<Option<u64>>) -> impl IntoView {
-    let seq = message.seq;
+fn FeedRow(message: FeedMessage, label: Option<(String, usize)>, selected: RwSignal<Option<(ConnectionId, u64)>>) -> impl IntoView {
+    let key = (message.connection, message.seq);
+    let is_selected = move || selected.get() == Some(key);
     view! {
-        <li class="message feed-row" data-seq=seq.to_string() data-topic=message.topic.to_string()
-            class:selected=move || selected.get() == Some(seq)>
-            <button type="button" class="message-summary" aria-pressed=move || (selected.get() == Some(seq)).to_string()
-                on:click=move |_| selected.update(|s| *s = if *s == Some(seq) { None } else { Some(seq) })>
+        <li class="message feed-row" data-seq=message.seq.to_string() data-topic=message.topic.to_string()
+            data-connection=message.connection.0.to_string()
+            class:selected=is_selected class:from-history=message.from_history>
+            <button type="button" class="message-summary" aria-pressed=move || is_selected().to_string()
+                on:click=move |_| selected.update(|s| *s = if *s == Some(key) { None } else { Some(key) })>
                 <span class="colours" aria-hidden="true">
                     {message.colours.iter().map(|c| view! { <span class=format!("swatch sub-colour-{c}")></span> }).collect_view()}
                 </span>
+                {label.map(|(name, colour)| view! { <span class=format!("conn-tag conn-colour-{colour}")>{name}</span> })}
                 <time class="time">{clock_time(message.received_at_ms)}</time>
                 <span class="topic">{message.topic.to_string()}</span>
                 <span class="qos">{format!("QoS {}", message.qos.as_u8())}</span>
                 {message.retain.then(|| view! { <span class="retain" title="Retained message">"retained"</span> })}
+                {message.from_history.then(|| view! { <span class="history" title="Stored in this browser before the page was opened">"history"</span> })}
                 <span class="size">{size(message.payload.len())}</span>
                 <span class="preview">{message.preview.clone()}</span>
             </button>
@@ -202,12 +265,16 @@ fn FeedRow(message: FeedMessage, selected: RwSignal<Option<u64>>) -> impl IntoVi
 
 /// The selected message in full: the whole payload (never cut) and every property.
 #[component]
-fn MessageDetail(client: Client, selected: RwSignal<Option<u64>>, view_format: RwSignal<PayloadFormat>) -> impl IntoView {
+fn MessageDetail(selected: RwSignal<Option<(ConnectionId, u64)>>, view_format: RwSignal<PayloadFormat>) -> impl IntoView {
+    let ws = use_workspace();
     // None: follow the feed's choice.
     let own_format = RwSignal::new(None::<PayloadFormat>);
-    let message = Memo::new(move |_| selected.get().and_then(|seq| client.state.feed.with(|f| f.get(seq).cloned())));
+    let message = Memo::new(move |_| {
+        let (id, seq) = selected.get()?;
+        ws.get(id)?.feed.with(|f| f.get(seq).cloned())
+    });
     move || {
-        let seq = selected.get()?;
+        let (_, seq) = selected.get()?;
         let Some(m) = message.get() else {
             return Some(view! {
                 <div id="message-detail" class="message-detail">
@@ -219,17 +286,18 @@ fn MessageDetail(client: Client, selected: RwSignal<Option<u64>>, view_format: R
         let bytes = m.payload.clone();
         let shown = move || payload::render(&bytes, format()).0;
         Some(view! {
-            <div id="message-detail" class="message-detail" aria-label="Selected message">
+            <div id="message-detail" class="message-detail" role="region" aria-label="Selected message">
                 <h3>{m.topic.to_string()}</h3>
                 <p class="note">{format!(
-                    "{} · QoS {}{} · {} ({} bytes)",
+                    "{} · QoS {}{}{} · {} ({} bytes)",
                     clock_time(m.received_at_ms), m.qos.as_u8(), if m.retain { " · retained" } else { "" },
+                    if m.from_history { " · from stored history" } else { "" },
                     size(m.payload.len()), m.payload.len()
                 )}</p>
                 <label for="detail-format">"Show as"</label>
                 <select id="detail-format" on:change=move |ev| own_format.set(PayloadFormat::from_key(&event_target_value(&ev)))>
                     <option value="">"(as the feed)"</option>
-                    {PayloadFormat::ALL.map(|p| view! { <option value=p.key()>{p.label()}</option> }).collect_view()}
+                    {options::<PayloadFormat>()}
                 </select>
                 <pre id="detail-payload" class="payload">{shown}</pre>
                 <PropertyTable properties=m.properties.clone() />

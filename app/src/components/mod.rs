@@ -1,7 +1,11 @@
-//! The app's components: connection, status, subscriptions, feed and publish.
+//! The app's components. They show the models and forward what the user does;
+//! the logic lives in the models (`workspace`, `connection`, `feed`, …).
 
 mod connection;
+mod connections;
 mod feed;
+mod fields;
+mod header;
 mod publish;
 mod status;
 mod subscriptions;
@@ -9,7 +13,9 @@ mod topic_tree;
 mod ttn;
 
 pub use connection::ConnectionPanel;
+pub use connections::ConnectionList;
 pub use feed::FeedPanel;
+pub use header::{AppHeader, WorkspaceNotice};
 pub use publish::PublishPanel;
 pub use status::StatusBar;
 pub use subscriptions::SubscriptionsPanel;
@@ -29,4 +35,27 @@ pub(crate) fn size(bytes: usize) -> String {
         1024..=1_048_575 => format!("{:.1} KiB", bytes as f64 / 1024.0),
         _ => format!("{:.1} MiB", bytes as f64 / 1_048_576.0),
     }
+}
+
+/// Whether the page came over https (it may then open only wss://).
+pub(crate) fn page_is_https() -> bool {
+    web_sys::window().and_then(|w| w.location().protocol().ok()).is_some_and(|p| p == "https:")
+}
+
+/// Offers `text` as a file download (a Blob behind a temporary link).
+pub(crate) fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|_| "The browser could not make the file.")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "The browser could not make the file.")?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("No document.")?;
+    let a: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(|_| "No link.")?.dyn_into().map_err(|_| "No link.")?;
+    a.set_href(&url);
+    a.set_download(file_name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
 }

@@ -2,26 +2,27 @@
 //! MQTT 5.0 properties.
 
 use leptos::prelude::*;
+use webmqtt_codec::QoS;
 
-use super::connection::qos_from_key;
-use crate::client::{Client, PublishOutcome};
+use super::fields::{field_error, options, selected};
+use crate::connection::{Connection, PublishCounts, PublishOutcome};
+use crate::form::{Field, FieldError};
 use crate::payload::PayloadFormat;
-use crate::publish_form::{FieldError, PublishForm};
+use crate::publish_form::PublishForm;
 
 #[component]
-pub fn PublishPanel(client: Client) -> impl IntoView {
-    let state = client.state;
-    let form = RwSignal::new(PublishForm::default());
+pub fn PublishPanel(conn: Connection) -> impl IntoView {
+    let state = conn;
+    let form = conn.publish_form;
     let error = RwSignal::new(None::<FieldError>);
-    let is_v5 = move || state.version.get().is_v5();
+    let version = move || conn.settings.with(|s| s.version);
+    let is_v5 = move || version().is_v5();
 
     let publish = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let result = form
-            .with_untracked(|f| f.messages(state.version.get_untracked()))
-            .and_then(|messages| {
-                client.publish(messages).map_err(|message| FieldError { field: "publish-topic", message })
-            });
+            .with_untracked(|f| f.messages(untrack(version)))
+            .and_then(|messages| conn.publish(messages).map_err(|m| FieldError::new(Field::PublishTopic, m)));
         error.set(result.err());
     };
     let set = move |f: fn(&mut PublishForm, String)| {
@@ -30,13 +31,7 @@ pub fn PublishPanel(client: Client) -> impl IntoView {
             form.update(|s| f(s, v));
         }
     };
-    let field_error = move |field: &'static str| {
-        move || {
-            error.get().filter(|e| e.field == field).map(|e| {
-                view! { <p class="field-error" id=format!("{field}-error") role="alert">{e.message}</p> }
-            })
-        }
-    };
+    let field_error = move |field: Field| field_error(field, move || error.get());
 
     view! {
         <form class="panel publish" aria-labelledby="publish-heading" on:submit=publish novalidate>
@@ -44,21 +39,19 @@ pub fn PublishPanel(client: Client) -> impl IntoView {
             <label for="publish-topic">"Topic"</label>
             <input id="publish-topic" type="text" spellcheck="false" placeholder="lab/hello"
                 prop:value=move || form.with(|f| f.topic.clone()) on:input=set(|f, v| f.topic = v) />
-            {field_error("publish-topic")}
+            {field_error(Field::PublishTopic)}
             <div class="row">
                 <div class="field">
                     <label for="publish-format">"Payload as"</label>
                     <select id="publish-format"
-                        on:change=set(|f, v| f.format = PayloadFormat::from_key(&v).unwrap_or_default())>
-                        {PayloadFormat::ALL.map(|p| view! { <option value=p.key()>{p.label()}</option> }).collect_view()}
+                        on:change=move |ev| { if let Some(p) = selected::<PayloadFormat>(&ev) { form.update(|f| f.format = p) } }>
+                        {options::<PayloadFormat>()}
                     </select>
                 </div>
                 <div class="field">
                     <label for="publish-qos">"QoS"</label>
-                    <select id="publish-qos" on:change=set(|f, v| f.qos = qos_from_key(&v))>
-                        <option value="0">"0"</option>
-                        <option value="1">"1"</option>
-                        <option value="2">"2"</option>
+                    <select id="publish-qos" on:change=move |ev| { if let Some(q) = selected::<QoS>(&ev) { form.update(|f| f.qos = q) } }>
+                        {options::<QoS>()}
                     </select>
                 </div>
                 <div class="field checkbox">
@@ -75,7 +68,7 @@ pub fn PublishPanel(client: Client) -> impl IntoView {
             <label for="publish-payload">"Payload"</label>
             <textarea id="publish-payload" rows="4" spellcheck="false"
                 prop:value=move || form.with(|f| f.payload.clone()) on:input=set(|f, v| f.payload = v)></textarea>
-            {field_error("publish-payload")}
+            {field_error(Field::PublishPayload)}
             <Show when=is_v5>
                 <details class="mqtt5-properties">
                     <summary>"MQTT 5.0 properties"</summary>
@@ -83,15 +76,15 @@ pub fn PublishPanel(client: Client) -> impl IntoView {
                     <input id="publish-content-type" type="text" on:input=set(|f, v| f.content_type = v) />
                     <label for="publish-response-topic">"Response topic"</label>
                     <input id="publish-response-topic" type="text" on:input=set(|f, v| f.response_topic = v) />
-                    {field_error("publish-response-topic")}
+                    {field_error(Field::PublishResponseTopic)}
                     <label for="publish-correlation">"Correlation data"</label>
                     <input id="publish-correlation" type="text" on:input=set(|f, v| f.correlation_data = v) />
                     <label for="publish-expiry">"Message expiry (s)"</label>
                     <input id="publish-expiry" type="text" inputmode="numeric" on:input=set(|f, v| f.message_expiry = v) />
-                    {field_error("publish-expiry")}
+                    {field_error(Field::PublishExpiry)}
                     <label for="publish-user-properties">"User properties (key=value, one per line)"</label>
                     <textarea id="publish-user-properties" rows="2" on:input=set(|f, v| f.user_properties = v)></textarea>
-                    {field_error("publish-user-properties")}
+                    {field_error(Field::PublishUserProperties)}
                 </details>
             </Show>
             <button id="publish" type="submit">"Publish"</button>
@@ -102,6 +95,17 @@ pub fn PublishPanel(client: Client) -> impl IntoView {
                 Some(PublishOutcome::Acknowledged { packet_id }) => format!("Message {packet_id} acknowledged by the broker."),
                 Some(PublishOutcome::Failed(why)) => why,
             }}</p>
+            <p id="publish-acks" class="note" role="status">{move || acks_text(state.publish_counts.get())}</p>
         </form>
     }
+}
+
+/// "12 of 12 QoS 1/2 messages acknowledged": what a user checks after sending many.
+fn acks_text(c: PublishCounts) -> String {
+    let total = c.acknowledged + c.refused + c.awaiting_ack;
+    if total == 0 {
+        return String::new();
+    }
+    let refused = if c.refused > 0 { format!(", {} refused", c.refused) } else { String::new() };
+    format!("{} of {total} QoS 1/2 messages acknowledged{refused}.", c.acknowledged)
 }

@@ -5,11 +5,11 @@ use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
 use super::clock_time;
-use crate::client::{Client, Status};
+use crate::connection::{Connection, Status};
 
 #[component]
-pub fn StatusBar(client: Client) -> impl IntoView {
-    let state = client.state;
+pub fn StatusBar(conn: Connection) -> impl IntoView {
+    let state = conn;
     // Ticks once a second while reconnecting, for the countdown.
     let now = RwSignal::new(js_sys::Date::now());
     // Kept (and dropped, which stops it) with the component.
@@ -24,22 +24,17 @@ pub fn StatusBar(client: Client) -> impl IntoView {
             format!("Reconnecting to {url} in {secs} s (attempt {attempt})")
         }
     };
-    let kind = move || match state.status.get() {
-        Status::Disconnected => "status disconnected",
-        Status::Connecting { .. } => "status connecting",
-        Status::Connected { .. } => "status connected",
-        Status::Reconnecting { .. } => "status reconnecting",
-    };
+    let kind = move || format!("status {}", state.status.with(Status::kind));
     let reconnecting = move || matches!(state.status.get(), Status::Reconnecting { .. });
 
     view! {
         <section class="status-bar" aria-label="Connection status">
             <p id="status" class=kind role="status" aria-live="polite">{text}</p>
             <Show when=reconnecting>
-                <button id="reconnect-now" type="button" on:click=move |_| client.reconnect_now()>
+                <button id="reconnect-now" type="button" on:click=move |_| conn.reconnect_now()>
                     "Reconnect now"
                 </button>
-                <button id="cancel-reconnect" type="button" on:click=move |_| client.cancel_reconnect()>
+                <button id="cancel-reconnect" type="button" on:click=move |_| conn.cancel_reconnect()>
                     "Cancel"
                 </button>
             </Show>

@@ -1,22 +1,22 @@
 //! Subscriptions: added and removed while connected, each with its result and colour.
 
 use leptos::prelude::*;
-use webmqtt_codec::{RetainHandling, SubscriptionOptions};
+use webmqtt_codec::{QoS, RetainHandling, SubscriptionOptions};
 
-use super::connection::qos_from_key;
-use crate::client::{Client, SubscriptionState};
+use super::fields::{options, selected};
+use crate::connection::{Connection, SubscriptionState};
 
 #[component]
-pub fn SubscriptionsPanel(client: Client, initial_filter: String) -> impl IntoView {
-    let state = client.state;
-    let filter = RwSignal::new(initial_filter);
-    let options = RwSignal::new(SubscriptionOptions::default());
+pub fn SubscriptionsPanel(conn: Connection) -> impl IntoView {
+    let state = conn;
+    let filter = RwSignal::new(String::new());
+    let sub_options = RwSignal::new(SubscriptionOptions::default());
     let error = RwSignal::new(None::<String>);
-    let is_v5 = move || state.version.get().is_v5();
+    let is_v5 = move || state.settings.with(|s| s.version.is_v5());
 
     let subscribe = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match client.subscribe(filter.get_untracked().trim().to_owned(), options.get_untracked()) {
+        match conn.subscribe(filter.get_untracked().trim().to_owned(), sub_options.get_untracked()) {
             Ok(()) => error.set(None),
             Err(e) => error.set(Some(e)),
         }
@@ -37,10 +37,8 @@ pub fn SubscriptionsPanel(client: Client, initial_filter: String) -> impl IntoVi
                     <div class="field">
                         <label for="subscribe-qos">"QoS"</label>
                         <select id="subscribe-qos"
-                            on:change=move |ev| options.update(|o| o.qos = qos_from_key(&event_target_value(&ev)))>
-                            <option value="0">"0"</option>
-                            <option value="1">"1"</option>
-                            <option value="2">"2"</option>
+                            on:change=move |ev| { if let Some(q) = selected::<QoS>(&ev) { sub_options.update(|o| o.qos = q) } }>
+                            {options::<QoS>()}
                         </select>
                     </div>
                 </div>
@@ -48,25 +46,19 @@ pub fn SubscriptionsPanel(client: Client, initial_filter: String) -> impl IntoVi
                     <div class="row">
                         <div class="field checkbox">
                             <input id="subscribe-no-local" type="checkbox"
-                                on:change=move |ev| options.update(|o| o.no_local = event_target_checked(&ev)) />
+                                on:change=move |ev| sub_options.update(|o| o.no_local = event_target_checked(&ev)) />
                             <label for="subscribe-no-local">"No local"</label>
                         </div>
                         <div class="field checkbox">
                             <input id="subscribe-rap" type="checkbox"
-                                on:change=move |ev| options.update(|o| o.retain_as_published = event_target_checked(&ev)) />
+                                on:change=move |ev| sub_options.update(|o| o.retain_as_published = event_target_checked(&ev)) />
                             <label for="subscribe-rap">"Retain as published"</label>
                         </div>
                         <div class="field">
                             <label for="subscribe-retain-handling">"Retained messages"</label>
                             <select id="subscribe-retain-handling"
-                                on:change=move |ev| options.update(|o| o.retain_handling = match event_target_value(&ev).as_str() {
-                                    "1" => RetainHandling::SendAtNewSubscribe,
-                                    "2" => RetainHandling::DoNotSend,
-                                    _ => RetainHandling::SendAtSubscribe,
-                                })>
-                                <option value="0">"Send on subscribe"</option>
-                                <option value="1">"Send if new subscription"</option>
-                                <option value="2">"Do not send"</option>
+                                on:change=move |ev| { if let Some(r) = selected::<RetainHandling>(&ev) { sub_options.update(|o| o.retain_handling = r) } }>
+                                {options::<RetainHandling>()}
                             </select>
                         </div>
                     </div>
@@ -80,7 +72,9 @@ pub fn SubscriptionsPanel(client: Client, initial_filter: String) -> impl IntoVi
                         <span class=format!("swatch sub-colour-{}", sub.colour) aria-hidden="true"></span>
                         <code class="filter">{sub.filter.clone()}</code>
                         <span class="sub-state">{match &sub.state {
+                            SubscriptionState::NotSubscribed => "subscribes when connected".to_owned(),
                             SubscriptionState::Pending => "waiting for the broker…".to_owned(),
+                            SubscriptionState::KeptBySession => "kept by the broker's session".to_owned(),
                             SubscriptionState::Granted(q) => format!("granted QoS {}", q.as_u8()),
                             SubscriptionState::Refused(why) => format!("refused: {why}"),
                         }}</span>
@@ -88,7 +82,7 @@ pub fn SubscriptionsPanel(client: Client, initial_filter: String) -> impl IntoVi
                             aria-label=format!("Unsubscribe from {}", sub.filter)
                             on:click={
                                 let f = sub.filter.clone();
-                                move |_| { let _ = client.unsubscribe(f.clone()); }
+                                move |_| { let _ = conn.unsubscribe(f.clone()); }
                             }>"Unsubscribe"</button>
                     </li>
                 </For>

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 
 use super::clock_time;
-use crate::client::Client;
+use crate::connection::Connection;
 use crate::feed::FeedFilter;
 use crate::topic_tree::TopicTree;
 
@@ -42,8 +42,8 @@ fn row(tree: &TopicTree, id: usize, open: bool) -> Option<Row> {
 }
 
 #[component]
-pub fn TopicTreePanel(client: Client, filter: RwSignal<FeedFilter>) -> impl IntoView {
-    let topics = client.state.topics;
+pub fn TopicTreePanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoView {
+    let topics = conn.topics;
     let expanded = RwSignal::new(BTreeSet::<usize>::new());
     let search = RwSignal::new(String::new());
 

@@ -4,23 +4,22 @@
 use leptos::prelude::*;
 use webmqtt_codec::{Publish, SubscriptionOptions};
 
+use super::fields::{options, selected};
 use super::{clock_time, size};
-use crate::client::Client;
+use crate::connection::Connection;
+use crate::form::{Field, SelectKey};
 use crate::payload;
-use crate::settings::ConnectionSettings;
 use crate::ttn::{
-    bridge_config, mosquitto_pub_config, parse_message, ComposerCheck, ComposerForm, ComposerFormat, DeviceList,
-    Priority, QueueOperation, TtnKind, TtnMessage,
+    bridge_config, mosquitto_pub_config, ComposerCheck, ComposerForm, ComposerFormat, Priority, QueueOperation, TtnEvent,
+    TtnKind, TtnMessage,
 };
 
 /// The local bridge's WebSocket port in the generated configuration.
 const BRIDGE_WS_PORT: u16 = 9001;
 
-/// Uplinks and events shown at most.
-const MAX_EVENTS: usize = 100;
-
 #[component]
-pub fn TtnPanel(client: Client, settings: RwSignal<ConnectionSettings>) -> impl IntoView {
+pub fn TtnPanel(conn: Connection) -> impl IntoView {
+    let settings = conn.settings;
     let cluster = RwSignal::new("eu1.cloud.thethings.network".to_owned());
     let api_key = RwSignal::new(String::new());
     let form = RwSignal::new(ComposerForm::default());
@@ -37,7 +36,7 @@ pub fn TtnPanel(client: Client, settings: RwSignal<ConnectionSettings>) -> impl 
     let subscribe_traffic = move |_| {
         let app = form.with_untracked(ComposerForm::application);
         let result = crate::ttn::check_id("application", &app.id)
-            .and_then(|()| client.subscribe(app.traffic_filter(), SubscriptionOptions::default()));
+            .and_then(|()| conn.subscribe(app.traffic_filter(), SubscriptionOptions::default()));
         subscribe_error.set(result.err());
     };
     let config = move || {
@@ -90,47 +89,20 @@ pub fn TtnPanel(client: Client, settings: RwSignal<ConnectionSettings>) -> impl 
                 <button id="ttn-subscribe" type="button" on:click=subscribe_traffic>"Subscribe to application traffic"</button>
             </div>
             {move || subscribe_error.get().map(|e| view! { <p class="field-error" id="ttn-subscribe-error" role="alert">{e}</p> })}
-            <DeviceListView client=client form=form />
-            <UplinkViewer client=client />
-            <DownlinkComposer client=client form=form cluster=cluster />
+            <DeviceListView conn=conn form=form />
+            <UplinkViewer conn=conn />
+            <DownlinkComposer conn=conn form=form cluster=cluster />
         </section>
     }
 }
 
-/// The feed's messages on The Things Stack topics, decoded.
-fn ttn_messages(client: Client) -> Memo<Vec<(u64, f64, String, TtnMessage, String)>> {
-    Memo::new(move |_| {
-        client.state.feed.with(|feed| {
-            feed.iter()
-                .rev()
-                .filter_map(|m| {
-                    parse_message(&m.topic, &m.payload).map(|t| {
-                        (m.seq, m.received_at_ms, m.topic.to_string(), t, String::from_utf8_lossy(&m.payload).into_owned())
-                    })
-                })
-                .take(MAX_EVENTS)
-                .collect()
-        })
-    })
-}
-
 #[component]
-fn DeviceListView(client: Client, form: RwSignal<ComposerForm>) -> impl IntoView {
-    let devices = Memo::new(move |_| {
-        let mut list = DeviceList::default();
-        client.state.feed.with(|feed| {
-            for m in feed.iter() {
-                if let Some(t) = parse_message(&m.topic, &m.payload) {
-                    list.record(&t, m.received_at_ms);
-                }
-            }
-        });
-        list.0.into_iter().collect::<Vec<_>>()
-    });
+fn DeviceListView(conn: Connection, form: RwSignal<ComposerForm>) -> impl IntoView {
+    let devices = move || conn.ttn.with(|log| log.devices.0.clone().into_iter().collect::<Vec<_>>());
     view! {
         <h3>"Devices seen"</h3>
         <ul id="ttn-devices" class="ttn-devices">
-            <For each=move || devices.get() key=|(id, d)| (id.clone(), d.messages) let:entry>
+            <For each=devices key=|(id, d)| (id.clone(), d.messages) let:entry>
                 <li>
                     <button type="button" class="ttn-device" data-device=entry.0.clone()
                         on:click={
@@ -152,13 +124,13 @@ fn DeviceListView(client: Client, form: RwSignal<ComposerForm>) -> impl IntoView
 }
 
 #[component]
-fn UplinkViewer(client: Client) -> impl IntoView {
-    let messages = ttn_messages(client);
+fn UplinkViewer(conn: Connection) -> impl IntoView {
+    let events = move || conn.ttn.with(|log| log.events().cloned().collect::<Vec<TtnEvent>>());
     view! {
         <h3>"Uplinks and events"</h3>
         <ol id="ttn-events" class="ttn-events">
-            <For each=move || messages.get() key=|m| m.0 let:entry>
-                <TtnEventRow at_ms=entry.1 topic=entry.2 message=entry.3 raw=entry.4 />
+            <For each=events key=|e| e.seq let:e>
+                <TtnEventRow at_ms=e.at_ms topic=e.topic message=e.message raw=e.raw />
             </For>
         </ol>
     }
@@ -238,7 +210,7 @@ fn TtnEventRow(at_ms: f64, topic: String, message: TtnMessage, raw: String) -> i
 }
 
 #[component]
-fn DownlinkComposer(client: Client, form: RwSignal<ComposerForm>, cluster: RwSignal<String>) -> impl IntoView {
+fn DownlinkComposer(conn: Connection, form: RwSignal<ComposerForm>, cluster: RwSignal<String>) -> impl IntoView {
     let check = Memo::new(move |_| form.with(|f| f.check(false)));
     let outcome = RwSignal::new(None::<Result<String, String>>);
     // Errors wait until the user has typed into the composer or tried to send.
@@ -250,18 +222,18 @@ fn DownlinkComposer(client: Client, form: RwSignal<ComposerForm>, cluster: RwSig
             form.update(|s| f(s, v));
         }
     };
-    let message_for = move |field: &'static str, c: &ComposerCheck| {
+    let message_for = move |field: Field, c: &ComposerCheck| {
         let error = c.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone());
         let warning = c.warnings.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone());
         (error, warning)
     };
-    let notes = move |field: &'static str| {
+    let notes = move |field: Field| {
         move || {
             let (error, warning) = check.with(|c| message_for(field, c));
             let error = error.filter(|_| touched.get());
             view! {
-                {error.map(|e| view! { <p class="field-error" id=format!("{field}-error") role="alert">{e}</p> })}
-                {warning.map(|w| view! { <p class="field-warning" id=format!("{field}-warning")>{w}</p> })}
+                {error.map(|e| view! { <p class="field-error" id=field.error_id() role="alert">{e}</p> })}
+                {warning.map(|w| view! { <p class="field-warning" id=format!("{}-warning", field.id())>{w}</p> })}
             }
         }
     };
@@ -273,7 +245,7 @@ fn DownlinkComposer(client: Client, form: RwSignal<ComposerForm>, cluster: RwSig
             return;
         };
         let topic = request.topic();
-        let result = client.publish(vec![Publish::new(topic.clone(), request.json().into_bytes())]);
+        let result = conn.publish(vec![Publish::new(topic.clone(), request.json().into_bytes())]);
         outcome.set(Some(result.map(|()| format!("Published to {topic}."))));
     };
     let command = move || {
@@ -301,21 +273,22 @@ fn DownlinkComposer(client: Client, form: RwSignal<ComposerForm>, cluster: RwSig
                         prop:value=move || form.with(|f| f.f_port.clone()) on:input=set(|f, v| f.f_port = v) />
                 </div>
             </div>
-            {notes("ttn-app-id")}
-            {notes("ttn-device-id")}
-            {notes("ttn-f-port")}
+            {notes(Field::TtnAppId)}
+            {notes(Field::TtnDeviceId)}
+            {notes(Field::TtnFPort)}
             <div class="row">
                 <div class="field">
                     <label for="ttn-payload-format">"Payload as"</label>
-                    <select id="ttn-payload-format" on:change=set(|f, v| f.format = ComposerFormat::from_key(&v))>
-                        {ComposerFormat::ALL.map(|p| view! { <option value=p.key()>{p.label()}</option> }).collect_view()}
+                    <select id="ttn-payload-format"
+                        on:change=move |ev| { if let Some(f) = selected::<ComposerFormat>(&ev) { touched.set(true); form.update(|s| s.format = f) } }>
+                        {options::<ComposerFormat>()}
                     </select>
                 </div>
                 <div class="field">
                     <label for="ttn-priority">"Priority"</label>
-                    <select id="ttn-priority" prop:value=move || form.with(|f| f.priority.as_str().to_owned())
-                        on:change=set(|f, v| f.priority = Priority::from_str(&v).unwrap_or_default())>
-                        {Priority::ALL.map(|p| view! { <option value=p.as_str()>{p.as_str()}</option> }).collect_view()}
+                    <select id="ttn-priority" prop:value=move || form.with(|f| f.priority.key())
+                        on:change=move |ev| { if let Some(p) = selected::<Priority>(&ev) { form.update(|s| s.priority = p) } }>
+                        {options::<Priority>()}
                     </select>
                 </div>
                 <div class="field checkbox">
@@ -325,16 +298,16 @@ fn DownlinkComposer(client: Client, form: RwSignal<ComposerForm>, cluster: RwSig
                 </div>
                 <div class="field">
                     <label for="ttn-operation">"Queue"</label>
-                    <select id="ttn-operation" on:change=set(|f, v| f.operation = if v == "replace" { QueueOperation::Replace } else { QueueOperation::Push })>
-                        <option value="push">"Push (add to the queue)"</option>
-                        <option value="replace">"Replace the queue"</option>
+                    <select id="ttn-operation"
+                        on:change=move |ev| { if let Some(o) = selected::<QueueOperation>(&ev) { form.update(|s| s.operation = o) } }>
+                        {options::<QueueOperation>()}
                     </select>
                 </div>
             </div>
             <label for="ttn-payload">"Payload"</label>
             <input id="ttn-payload" type="text" spellcheck="false" placeholder="BE EF"
                 prop:value=move || form.with(|f| f.payload.clone()) on:input=set(|f, v| f.payload = v) />
-            {notes("ttn-payload")}
+            {notes(Field::TtnPayload)}
             <p id="ttn-payload-forms" class="note">{move || check.with(|c| match (&c.hex, &c.base64, c.byte_count) {
                 (Some(hex), Some(b64), Some(n)) => format!(
                     "hex {hex} · base64 {b64}{} · {n} byte{}",
