@@ -129,7 +129,9 @@ fn ConnectionView(conn: Connection, filter: RwSignal<FeedFilter>, tab: RwSignal<
             aria-labelledby=move || tab.get().id()>
             {move || match tab.get() {
                 Tab::Messages => view! { <FeedPanel conn=conn filter=filter /> }.into_any(),
-                Tab::Topics => view! { <TopicTreePanel conn=conn filter=filter /> }.into_any(),
+                Tab::Topics => view! {
+                    <TopicTreePanel conn=conn filter=filter show_feed=Callback::new(move |()| tab.set(Tab::Messages)) />
+                }.into_any(),
                 Tab::Ttn => view! { <TtnPanel conn=conn /> }.into_any(),
             }}
         </div>

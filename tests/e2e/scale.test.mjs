@@ -99,6 +99,7 @@ describe('a feed that survives floods', { timeout: 240_000 }, () => {
       await publishAll(env.broker.ports.mqtt, messages);
       await app.page.waitForFunction((n) => document.querySelector('#feed-received')?.textContent === String(n),
         messages.length, { timeout: 60_000, polling: 250 });
+      await app.openTab('topics');
       assert.equal(await text(app.page, '#topic-tree-counts'), `1000 topics · ${messages.length} messages`);
       // One level: tree; open it: g0 … g9, each with 100 topics below.
       const node = (path) => app.page.locator(`#topic-tree-list .topic-node[data-path="${path}"]`);
@@ -111,8 +112,9 @@ describe('a feed that survives floods', { timeout: 240_000 }, () => {
       await node('tree/g7/t17').waitFor({ timeout: 5_000 });
       assert.equal(await node('tree/g7/t17').locator('.topic-count').textContent(), '3');
       assert.equal(await node('tree/g7/t17').locator('.topic-last').textContent(), 'v17-2');
-      // Choosing a node narrows the feed to it.
+      // Choosing a node narrows the feed to it, and shows the feed.
       await node('tree/g7/t17').locator('.topic-name').click();
+      await app.page.locator('#tab-messages[aria-selected="true"]').waitFor({ timeout: 5_000 });
       assert.equal(await app.page.inputValue('#feed-filter-topic'), 'tree/g7/t17/#');
       await app.page.waitForFunction(() => {
         const topics = [...document.querySelectorAll('#feed-list .feed-row')].map((r) => r.dataset.topic);

@@ -1,5 +1,5 @@
 // The static build works from a sub-path (here /labs/mqtt/), as on a lab's web server
-// or GitHub Pages, with a tutorial link that pre-fills the broker and the topic.
+// or GitHub Pages, with a tutorial link that sets up the broker and subscribes to its topic.
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -9,7 +9,7 @@ const envs = lazyEnv();
 after(() => envs.stop());
 
 for (const page of ['', 'index.html']) {
-  test(`${APP_PREFIX}${page}?url=…&topic=…: loads only from the sub-path, pre-fills, connects, receives`,
+  test(`${APP_PREFIX}${page}?url=…&topic=…: loads only from the sub-path, sets up the connection, subscribes after CONNACK, receives`,
     { timeout: 60_000 }, async () => {
       const env = await envs.get();
       const url = env.broker.url('ws');
@@ -20,7 +20,8 @@ for (const page of ['', 'index.html']) {
         assert.equal(await app.page.title(), 'WebMQTT');
         assert.match(await app.page.locator('#app-version').textContent(), /^v\d+\.\d+\.\d+/);
         assert.equal(await app.page.inputValue('#broker-url'), url, 'the link pre-filled the broker');
-        assert.equal(await app.page.inputValue('#subscribe-topic'), 'lab/#', 'the link pre-filled the topic');
+        const saved = app.page.locator('#subscription-list .subscription[data-filter="lab/#"] .sub-state');
+        assert.equal(await saved.textContent(), 'subscribes when connected', 'the link\'s topic is a saved subscription');
 
         // Everything the page loaded came from under the sub-path, and was found.
         // (Chromium asks for /favicon.ico by itself; the app has none.)
@@ -35,7 +36,7 @@ for (const page of ['', 'index.html']) {
 
         await app.page.click('#connect');
         await app.waitStatus('connected');
-        await app.page.click('#subscribe'); // the pre-filled filter
+        // Subscribed right after CONNACK, with no click.
         await app.waitGranted('lab/#', '0');
         const topic = `lab/e2e/subpath/${page || 'dir'}`;
         await mosquittoPub(env.broker, ['-t', topic, '-m', 'served from a sub-path']);

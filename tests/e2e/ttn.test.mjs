@@ -42,6 +42,7 @@ describe('The Things Network', { timeout: 120_000 }, () => {
     const sub = await new MosquittoSub(env.broker, 'v3/app1@ttn/devices/dev1/down/#').start();
     const app = await env.openApp();
     await app.connect({ url: env.broker.url('ws') });
+    await app.openTab('ttn');
     await app.page.fill('#ttn-app-id', 'app1');
     await app.page.fill('#ttn-tenant', 'ttn');
     await app.page.click('#ttn-subscribe');

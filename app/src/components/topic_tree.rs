@@ -42,7 +42,12 @@ fn row(tree: &TopicTree, id: usize, open: bool) -> Option<Row> {
 }
 
 #[component]
-pub fn TopicTreePanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoView {
+pub fn TopicTreePanel(
+    conn: Connection,
+    filter: RwSignal<FeedFilter>,
+    /// Brings the feed into view (a node was chosen).
+    show_feed: Callback<()>,
+) -> impl IntoView {
     let topics = conn.topics;
     let expanded = RwSignal::new(BTreeSet::<usize>::new());
     let search = RwSignal::new(String::new());
@@ -96,7 +101,10 @@ pub fn TopicTreePanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl In
                         <button type="button" class="topic-name" title=format!("Show {}/# in the feed", r.path)
                             on:click={
                                 let path = r.path.clone();
-                                move |_| filter.update(|f| f.topic = format!("{path}/#"))
+                                move |_| {
+                                    filter.update(|f| f.topic = format!("{path}/#"));
+                                    show_feed.run(());
+                                }
                             }>
                             {if searching() { r.path.clone() } else { r.name.clone() }}
                         </button>

@@ -639,6 +639,12 @@ export class AppPage {
     await p.click('#publish');
   }
 
+  /** Opens a tab of the main area: 'messages', 'topics' or 'ttn'. */
+  async openTab(name) {
+    await this.page.click(`#tab-${name}`);
+    await this.page.locator(`#tab-${name}[aria-selected="true"]`).waitFor({ timeout: 5_000 });
+  }
+
   /** The feed rows for `topic`. */
   rows(topic) {
     return this.page.locator(`#feed-list .message[data-topic="${topic}"]`);
