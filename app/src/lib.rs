@@ -8,6 +8,7 @@
 pub mod broker_url;
 pub mod client;
 pub mod components;
+pub mod export;
 pub mod feed;
 pub mod payload;
 pub mod publish_form;
