@@ -10,6 +10,7 @@ pub mod client;
 pub mod components;
 pub mod export;
 pub mod feed;
+pub mod history;
 pub mod payload;
 pub mod publish_form;
 pub mod settings;
