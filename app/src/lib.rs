@@ -11,6 +11,7 @@ pub mod components;
 pub mod export;
 pub mod feed;
 pub mod history;
+pub mod idb;
 pub mod payload;
 pub mod publish_form;
 pub mod settings;
