@@ -10,9 +10,12 @@
 pub mod broker_url;
 pub mod components;
 pub mod connection;
+pub mod export;
 pub mod feed;
 pub mod feed_listing;
 pub mod form;
+pub mod history;
+pub mod idb;
 pub mod ingest;
 pub mod payload;
 pub mod problem;
