@@ -11,6 +11,7 @@
 //! Pure Rust (no `js_sys`): the time is computed here from the message's
 //! milliseconds, so all of it is tested natively.
 
+use crate::form::SelectKey;
 use core::borrow::Borrow;
 
 use base64::engine::general_purpose::STANDARD;
@@ -33,10 +34,10 @@ pub enum ExportFormat {
     Json,
 }
 
-impl ExportFormat {
-    pub const ALL: [ExportFormat; 3] = [Self::Ndjson, Self::Csv, Self::Json];
+impl SelectKey for ExportFormat {
+    const ALL: &'static [Self] = &[Self::Ndjson, Self::Csv, Self::Json];
 
-    pub const fn label(self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             Self::Ndjson => "NDJSON",
             Self::Csv => "CSV",
@@ -44,21 +45,19 @@ impl ExportFormat {
         }
     }
 
-    /// A stable key for `<select>` values and settings.
-    pub const fn key(self) -> &'static str {
+    /// Also the file name's extension.
+    fn key(self) -> &'static str {
         match self {
             Self::Ndjson => "ndjson",
             Self::Csv => "csv",
             Self::Json => "json",
         }
     }
+}
 
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.key() == key)
-    }
-
+impl ExportFormat {
     /// The file name extension, without the dot.
-    pub const fn extension(self) -> &'static str {
+    pub fn extension(self) -> &'static str {
         self.key()
     }
 
@@ -576,7 +575,7 @@ mod tests {
         assert_eq!(file_name(ExportFormat::Csv, 1_714_566_605_123.0), "webmqtt-2024-05-01T12-30-05Z.csv");
         assert_eq!(file_name(ExportFormat::Ndjson, 0.0), "webmqtt-1970-01-01T00-00-00Z.ndjson");
         assert_eq!(file_name(ExportFormat::Json, 0.0), "webmqtt-1970-01-01T00-00-00Z.json");
-        for f in ExportFormat::ALL {
+        for &f in ExportFormat::ALL {
             assert_eq!(ExportFormat::from_key(f.key()), Some(f));
             assert!(!f.mime_type().is_empty());
         }

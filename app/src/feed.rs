@@ -97,6 +97,8 @@ pub struct Feed {
     messages: VecDeque<FeedMessage>,
     capacity: usize,
     received: u64,
+    /// How many of the `received` were restored from stored history.
+    restored: u64,
     dropped: u64,
 }
 
@@ -108,13 +110,14 @@ impl Default for Feed {
 
 impl Feed {
     pub fn with_capacity(capacity: usize) -> Self {
-        Self { messages: VecDeque::new(), capacity: capacity.max(1), received: 0, dropped: 0 }
+        Self { messages: VecDeque::new(), capacity: capacity.max(1), received: 0, restored: 0, dropped: 0 }
     }
 
     /// Adds a message and returns the sequence number it was given; the oldest
     /// leaves when the buffer is full, and is counted.
     pub fn push(&mut self, mut message: FeedMessage) -> u64 {
         self.received += 1;
+        self.restored += u64::from(message.from_history);
         let seq = self.received;
         message.seq = seq;
         if self.messages.len() == self.capacity {
@@ -142,9 +145,14 @@ impl Feed {
         self.capacity
     }
 
-    /// Messages received since the page opened.
+    /// Messages added: received since the page opened, and restored.
     pub fn received(&self) -> u64 {
         self.received
+    }
+
+    /// Messages received from the broker since the page opened (not restored).
+    pub fn received_live(&self) -> u64 {
+        self.received - self.restored
     }
 
     /// Messages that left the buffer because it was full.

@@ -272,6 +272,13 @@ mod tests {
     }
 
     #[test]
+    fn json_keeps_the_payload_key_order() {
+        let shown = render(br#"{"zeta":1,"alpha":{"b":2,"a":3},"mid":[1]}"#, PayloadFormat::Json).0;
+        let order: Vec<usize> = ["zeta", "alpha", "\"b\"", "\"a\"", "mid"].iter().map(|k| shown.find(k).unwrap()).collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{shown}");
+    }
+
+    #[test]
     fn text_detection_and_preview() {
         assert!(is_text(b"temp=21.5\n"));
         assert!(!is_text(&[0xBE, 0xEF]));

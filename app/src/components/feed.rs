@@ -10,7 +10,9 @@ use webmqtt_codec::Property;
 
 use super::fields::{options, selected as selected_value};
 use super::{clock_time, size};
+use super::download;
 use crate::connection::Connection;
+use crate::export::{export, file_name, ExportFormat};
 use crate::feed::{Feed, FeedFilter, FeedMessage, DEFAULT_CAPACITY};
 use crate::feed_listing::{Listing, PausedAt};
 use crate::form::{Field, SelectKey};
@@ -123,13 +125,43 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
     };
     let counts = move || {
         shown().iter().fold((0u64, 0usize, 0u64, 0.0f64, 0usize), |acc, c| {
-            let (received, buffered, dropped, history) =
-                c.feed.with(|f| (f.received(), f.len(), f.dropped(), f.iter().filter(|m| m.from_history).count()));
-            (acc.0 + received - history as u64, acc.1 + buffered, acc.2 + dropped, acc.3 + c.rate.get(), acc.4 + history)
+            let (received, buffered, dropped, history) = c.feed.with(|f| {
+                (f.received_live(), f.len(), f.dropped(), f.iter().take_while(|m| m.from_history).count())
+            });
+            (acc.0 + received, acc.1 + buffered, acc.2 + dropped, acc.3 + c.rate.get(), acc.4 + history)
         })
     };
     let matching = move || {
         rows.with(|l| if l.is_filtered() { format!(" · {} match the filter", l.len()) } else { String::new() })
+    };
+    let export_format = RwSignal::new(ExportFormat::Ndjson);
+    // `view`: the rows the list shows (filter and pause applied); else every buffered message.
+    let export_messages = move |view: bool| {
+        let format = export_format.get_untracked();
+        let connections = untrack(shown);
+        let name_of = |id: ConnectionId| {
+            connections.iter().find(|c| c.id == id).map(|c| c.name.get_untracked()).unwrap_or_default()
+        };
+        let messages: Vec<FeedMessage> = if view {
+            rows.with_untracked(|l| {
+                (0..l.len())
+                    .filter_map(|i| l.row(i))
+                    .filter_map(|(id, at)| connections.iter().find(|c| c.id == id)?.feed.with_untracked(|f| at.find(f).cloned()))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect()
+            })
+        } else {
+            let mut all: Vec<FeedMessage> =
+                connections.iter().flat_map(|c| c.feed.with_untracked(|f| f.iter().cloned().collect::<Vec<_>>())).collect();
+            all.sort_by(|a, b| a.received_at_ms.total_cmp(&b.received_at_ms));
+            all
+        };
+        let text = export(format, &messages, name_of);
+        if let Err(e) = download(&file_name(format, js_sys::Date::now()), format.mime_type(), &text) {
+            ws.notice.set(Some(e));
+        }
     };
     let resize = move |delta: f64| detail_width.update(|w| *w = (*w + delta).clamp(DETAIL_MIN, DETAIL_MAX));
     let dragging = RwSignal::new(None::<(f64, f64)>);
@@ -192,6 +224,17 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                     <input id=Field::FeedCapacity.id() type="text" inputmode="numeric" size="8"
                         value=DEFAULT_CAPACITY.to_string() on:change=set_capacity />
                 </div>
+            </div>
+            <div class="row export">
+                <div class="field">
+                    <label for="export-format">"Export as"</label>
+                    <select id="export-format"
+                        on:change=move |ev| { if let Some(f) = selected_value::<ExportFormat>(&ev) { export_format.set(f) } }>
+                        {options::<ExportFormat>()}
+                    </select>
+                </div>
+                <button type="button" id="export-all" on:click=move |_| export_messages(false)>"Export all"</button>
+                <button type="button" id="export-view" on:click=move |_| export_messages(true)>"Export this view"</button>
             </div>
             {move || capacity_error.get().map(|e| view! { <p class="field-error" id=Field::FeedCapacity.error_id() role="alert">{e}</p> })}
             <Show when=move || paused.get().is_some()>

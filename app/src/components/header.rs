@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::download;
+use crate::history::{format_bytes, group_thousands, HistoryLimits};
 use crate::theme::Theme;
 use crate::workspace::use_workspace;
 
@@ -41,6 +42,7 @@ pub fn AppHeader() -> impl IntoView {
         <header class="app-header">
             <h1>"WebMQTT"</h1>
             <span id="app-version" class="app-version">{format!("v{}", crate::VERSION)}</span>
+            <HistorySettings />
             <div class="header-actions">
                 <button type="button" id="profiles-export" on:click=export>"Export connections"</button>
                 <label class="button" for="profiles-import">"Import connections"</label>
@@ -67,5 +69,69 @@ pub fn WorkspaceNotice() -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+/// Stored history: how much is kept, the bounds, on or off, and Clear.
+#[component]
+fn HistorySettings() -> impl IntoView {
+    let ws = use_workspace();
+    let history = ws.history;
+    let messages = RwSignal::new(history.limits.get_untracked().max_messages.to_string());
+    let size = RwSignal::new(format_bytes(history.limits.get_untracked().max_bytes));
+    let error = RwSignal::new(None::<String>);
+    let summary = move || {
+        let (u, l) = (history.usage.get(), history.limits.get());
+        let state = if history.enabled.get() { "on" } else { "off" };
+        format!(
+            "History {state}: {} of {} messages · {} of {}",
+            group_thousands(u.messages as u64), group_thousands(l.max_messages as u64),
+            format_bytes(u.bytes), format_bytes(l.max_bytes)
+        )
+    };
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match HistoryLimits::parse(&messages.get_untracked(), &size.get_untracked()) {
+            Ok(l) => {
+                error.set(None);
+                history.set_limits(l);
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+    let clear = move |_| {
+        for c in ws.connections.get_untracked() {
+            history.clear(c.id);
+        }
+    };
+    view! {
+        <details class="history-settings">
+            <summary id="history-summary">{summary}</summary>
+            <form on:submit=apply novalidate>
+                <div class="field checkbox">
+                    <input id="history-enabled" type="checkbox" prop:checked=move || history.enabled.get()
+                        on:change=move |ev| history.enabled.set(event_target_checked(&ev)) />
+                    <label for="history-enabled">"Keep received messages in this browser"</label>
+                </div>
+                <div class="row">
+                    <div class="field">
+                        <label for="history-max-messages">"At most (messages, per connection)"</label>
+                        <input id="history-max-messages" type="text" inputmode="numeric" size="9"
+                            prop:value=move || messages.get() on:input=move |ev| messages.set(event_target_value(&ev)) />
+                    </div>
+                    <div class="field">
+                        <label for="history-max-bytes">"At most (size, per connection)"</label>
+                        <input id="history-max-bytes" type="text" size="9"
+                            prop:value=move || size.get() on:input=move |ev| size.set(event_target_value(&ev)) />
+                    </div>
+                </div>
+                {move || error.get().map(|e| view! { <p class="field-error" id="history-limits-error" role="alert">{e}</p> })}
+                <div class="actions">
+                    <button type="submit" id="history-apply">"Apply"</button>
+                    <button type="button" id="history-clear" on:click=clear>"Clear stored history"</button>
+                </div>
+                {move || history.unavailable.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            </form>
+        </details>
     }
 }

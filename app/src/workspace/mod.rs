@@ -8,6 +8,7 @@
 
 pub mod profiles;
 pub mod share_link;
+pub mod stored_history;
 
 use leptos::prelude::*;
 
@@ -16,6 +17,7 @@ use crate::settings::{random_client_id, ConnectionSettings};
 pub use profiles::ConnectionId;
 use profiles::{Profile, Profiles};
 use share_link::SharedSetup;
+use stored_history::StoredHistory;
 
 /// localStorage keys.
 const PROFILES_KEY: &str = "webmqtt.profiles";
@@ -40,6 +42,8 @@ pub struct Workspace {
     /// A message about the workspace itself (a link's bad values, an import,
     /// storage that failed), shown above everything until dismissed.
     pub notice: RwSignal<Option<String>>,
+    /// Received messages kept in the browser.
+    pub history: StoredHistory,
     next_id: StoredValue<u32>,
 }
 
@@ -108,10 +112,12 @@ impl Workspace {
             selected: RwSignal::new(selected),
             feed_scope: RwSignal::new(FeedScope::default()),
             notice: RwSignal::new((!notices.is_empty()).then(|| notices.join(" "))),
+            history: StoredHistory::new(),
             next_id: StoredValue::new(next_id),
         };
         provide_context(ws);
         ws.save_on_change();
+        ws.history.start(ws.connections.get_untracked());
         ws
     }
 
@@ -156,11 +162,16 @@ impl Workspace {
                     }
                     next.push(*c);
                 }
-                None => next.push(Connection::from_profile(p)),
+                None => {
+                    let c = Connection::from_profile(p);
+                    self.history.attach(c);
+                    next.push(c);
+                }
             }
         }
         for c in old.iter().filter(|c| !next.iter().any(|n| n.id == c.id)) {
             c.shut_down();
+            self.history.clear(c.id);
         }
         self.connections.set(next);
         result
