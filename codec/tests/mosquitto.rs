@@ -667,8 +667,8 @@ fn password_broker() -> Broker {
 }
 
 /// mosquitto 2 answers a wrong password with "not authorised": return code 5 in
-/// 3.1.1 and reason 0x87 in 5.0. The engine reports ConnectionRefused with
-/// mosquitto_sub's words for it, and the driver closes the connection. The right
+/// 3.1.1 and reason 0x87 in 5.0. The engine reports ConnectionRefused with the
+/// reason code 0x87 for both, and the driver closes the connection. The right
 /// password connects, so the refusal is about the password.
 fn wrong_password(v: ProtocolVersion) {
     let broker = password_broker();
@@ -688,13 +688,9 @@ fn wrong_password(v: ProtocolVersion) {
         Ok(Event::ConnectionRefused(r)) => r,
         other => panic!("expected ConnectionRefused, got {other:?}\nevents: {:#?}", bad.events()),
     };
+    // 3.1.1 return code 5 stands as 0x87; the words for people are the app's (app/src/problem.rs).
     assert_eq!(refusal.reason, ReasonCode::NOT_AUTHORIZED, "{refusal:?}");
-    let expected = if v.is_v5() { "Not authorized" } else { "Connection Refused: not authorised." };
-    assert_eq!(refusal.message, expected);
-    if v.is_v5() {
-        assert_eq!(refusal.message, ReasonCode(0x87).name());
-    }
-    assert!(!refusal.hint.is_empty(), "a refusal comes with a hint");
+    assert_eq!(refusal.reason.name(), "Not authorized");
     assert!(!bad.is_open(), "the driver closes the transport after a refusal");
     assert!(!bad.session().is_connected());
 
