@@ -162,6 +162,9 @@ impl Client {
             rt.state.status.set(Status::Connecting { url: url.to_string() });
             let weak = rt.this.clone();
             let on_event = move |e| with_runtime(&weak, |rt| rt.on_transport(e));
+            // Automatic reconnects restore the subscriptions a broker lost (a new
+            // session is made per `connect`, so nothing older is restored).
+            let options = ConnectOptions { resubscribe_on_lost_session: true, ..options };
             match Transport::open(url.clone(), Session::new(options), on_event) {
                 Ok(t) => rt.transport = Some(t),
                 Err(detail) => rt.fail_permanently(Problem {
@@ -324,11 +327,12 @@ impl Runtime {
                 }
             }
             Event::ConnectionRefused(r) => {
-                let mut message = r.message.to_owned();
+                let (words, hint) = crate::problem::refusal(r.reason, state.version.get_untracked());
+                let mut message = words.to_owned();
                 if let Some(s) = r.reason_string {
                     message.push_str(&format!(" ({s})"));
                 }
-                self.fail_permanently(Problem { message, hint: r.hint.to_owned(), link: None });
+                self.fail_permanently(Problem { message, hint: hint.to_owned(), link: None });
             }
             Event::Message(p) => self.receive(p),
             Event::PublishAcknowledged { packet_id, reason } => {
@@ -353,7 +357,7 @@ impl Runtime {
                     }
                 }
             }),
-            Event::Unsubscribed { .. } | Event::AuthReceived(_) => {}
+            Event::Unsubscribed { .. } | Event::AuthReceived(_) | Event::Diagnostic(_) => {}
             Event::ConnectionClosed(reason) => self.connection_closed(reason),
         }
     }

@@ -10,6 +10,7 @@ pub mod client;
 pub mod components;
 pub mod feed;
 pub mod payload;
+pub mod problem;
 pub mod publish_form;
 pub mod settings;
 pub mod transport;
