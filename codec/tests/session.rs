@@ -273,6 +273,14 @@ fn pubrec_with_error_ends_the_flow_without_pubrel() {
     peer.broker(Packet::PubRec(Ack { reason: ReasonCode::NOT_AUTHORIZED, ..Ack::new(id) }));
     assert!(peer.sent().is_empty());
     assert_eq!(peer.events(), vec![Event::PublishAcknowledged { packet_id: id, reason: ReasonCode::NOT_AUTHORIZED }]);
+    // The flow is over and its id free.
+    assert_eq!(peer.session.unacknowledged(), 0);
+    peer.broker(Packet::PubComp(Ack::new(id)));
+    assert_eq!(
+        peer.events(),
+        [Event::Diagnostic(Diagnostic::UnknownPacketId { packet: PacketType::PubComp, packet_id: id })]
+    );
+    assert!(peer.session.is_connected());
 }
 
 #[test]

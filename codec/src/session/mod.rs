@@ -572,6 +572,10 @@ impl Session {
 
     /// Writes a packet the protocol obliges us to send; if it cannot be sent,
     /// the connection ends ([`CloseReason::SendFailed`]). Whether it was sent.
+    ///
+    /// No DISCONNECT goes first (5.0 allows closing without one): the broker broke
+    /// no rule, and a broker whose Maximum Packet Size refuses a 4-byte PUBACK
+    /// would refuse a DISCONNECT with a reason code too.
     fn send_or_close(&mut self, now: Instant, packet: &Packet) -> bool {
         match self.write(now, packet) {
             Ok(()) => true,
