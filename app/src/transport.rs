@@ -212,7 +212,8 @@ impl Inner {
     /// Sends what the engine queued, collects its events, re-arms its timer.
     fn pump(&mut self) {
         if let Some(socket) = self.socket.as_ref().filter(|s| s.opened) {
-            while let Some(bytes) = self.session.poll_transmit() {
+            let mut bytes = Vec::new();
+            if self.session.poll_transmit(&mut bytes) > 0 {
                 let _ = socket.ws.send_with_u8_array(&bytes);
             }
         }

@@ -8,6 +8,10 @@
 //! ```
 //! (difference of the two totals) / (1000 × 256) = instructions per packet.
 //!
+//! `instructions session ours <case> <iterations>` runs the same messages through
+//! the session engine instead (`Session::publish`, `poll_transmit`, and for QoS 1
+//! the PUBACKs fed back): what the engine adds to encoding, for callgrind.
+//!
 //! `instructions alternate <decode|encode> <case>` instead times ours and mqttbytes
 //! in 41 alternating rounds in one process and prints the medians, which host noise
 //! affects on both sides alike (`bash bench/run.sh` prints them under the table).
@@ -20,7 +24,8 @@ use bytes::BytesMut;
 use webmqtt_bench::{
     mqttbytes_publish, our_publish, stream, Case, CASES, MQTTBYTES_MAX_SIZE, PACKETS_PER_BUFFER, VERSION,
 };
-use webmqtt_codec::{Decoder, Packet};
+use webmqtt_codec::session::{self, ConnectOptions, Session};
+use webmqtt_codec::{Ack, ConnAck, Decoder, Packet};
 
 /// Runs `n` iterations; returns the checksum and the time spent.
 fn run(op: &str, codec: &str, case: Case, n: usize) -> (usize, Duration) {
@@ -72,6 +77,28 @@ fn run(op: &str, codec: &str, case: Case, n: usize) -> (usize, Duration) {
                 sum += black_box(out.len());
             }
         }
+        ("session", "ours") => {
+            let now = session::Instant::from_millis(1);
+            let mut s = Session::new(ConnectOptions::new(VERSION, "bench"));
+            s.connect(now).expect("connects");
+            s.handle_bytes(now, &Packet::ConnAck(ConnAck::default()).to_bytes(VERSION).expect("encodes"));
+            while s.poll_event().is_some() {}
+            let Packet::Publish(p) = our_publish(case, 0) else { panic!("not a PUBLISH") };
+            let (mut out, mut acks) = (Vec::new(), Vec::new());
+            for _ in 0..n {
+                acks.clear();
+                for _ in 0..PACKETS_PER_BUFFER {
+                    let id = s.publish(now, black_box(p.clone())).expect("published");
+                    if id != 0 {
+                        Packet::PubAck(Ack::new(id)).encode(VERSION, &mut acks).expect("encodes");
+                    }
+                }
+                out.clear();
+                sum += s.poll_transmit(&mut out);
+                s.handle_bytes(now, &acks);
+                while s.poll_event().is_some() {}
+            }
+        }
         _ => panic!("unknown op or codec"),
     }
     (sum, start.elapsed())
@@ -107,6 +134,7 @@ fn main() {
         }
         _ => {
             eprintln!("usage: instructions decode|encode ours|mqttbytes <case> <iterations>");
+            eprintln!("       instructions session ours <case> <iterations>");
             eprintln!("       instructions alternate decode|encode <case>");
             std::process::exit(2);
         }

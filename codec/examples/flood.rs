@@ -127,11 +127,9 @@ impl Conn {
 
     /// Writes what the engine queued, as one buffer. Returns the bytes written.
     fn flush(&mut self) -> io::Result<usize> {
-        let mut written = 0;
-        while let Some(bytes) = self.session.poll_transmit() {
-            self.stream.write_all(&bytes)?;
-            written += bytes.len();
-        }
+        let mut bytes = Vec::new();
+        let written = self.session.poll_transmit(&mut bytes);
+        self.stream.write_all(&bytes)?;
         Ok(written)
     }
 
@@ -158,7 +156,7 @@ impl Conn {
             while let Some(event) = conn.session.poll_event() {
                 match event {
                     Event::Connected(_) => return Ok(conn),
-                    Event::ConnectionRefused(r) => return Err(format!("refused: {}", r.message)),
+                    Event::ConnectionRefused(r) => return Err(format!("refused: {}", r.reason)),
                     Event::ConnectionClosed(reason) => return Err(format!("closed: {reason}")),
                     _ => {}
                 }

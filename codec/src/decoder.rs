@@ -4,7 +4,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::DecodeError;
-use crate::packet::{FixedHeader, Packet, PacketType, Publish};
+use crate::packet::{FixedHeader, Packet, Publish};
 use crate::wire::MAX_VAR_INT;
 use crate::ProtocolVersion;
 
@@ -15,7 +15,9 @@ pub const MAX_PACKET_SIZE: usize = 5 + MAX_VAR_INT as usize;
 ///
 /// A packet whose fixed header announces more than the maximum packet size is
 /// refused as soon as its header is seen, before its body is buffered. After an
-/// error the stream cannot be resynchronised: every later call returns that error.
+/// error every later call returns that error, unless the error was in a packet's
+/// body and the caller skips that packet ([`Decoder::skip_rejected`]): a framing
+/// error cannot be resynchronised.
 #[derive(Debug)]
 pub struct Decoder {
     version: ProtocolVersion,
@@ -32,6 +34,8 @@ pub struct Decoder {
     /// Offset in `buf` of the last packet whose fixed header `push` has checked.
     last_checked: usize,
     failed: Option<DecodeError>,
+    /// The packet whose body made `failed`, while it is the reason.
+    rejected: Option<(u8, Bytes)>,
 }
 
 impl Decoder {
@@ -45,6 +49,7 @@ impl Decoder {
             unchecked: 0,
             last_checked: 0,
             failed: None,
+            rejected: None,
         }
     }
 
@@ -70,6 +75,7 @@ impl Decoder {
 
     fn fail(&mut self, error: DecodeError) -> DecodeError {
         self.failed = Some(error.clone());
+        self.rejected = None;
         error
     }
 
@@ -140,14 +146,8 @@ impl Decoder {
         };
         // Nearly every PUBLISH: its variable header is read in place, its topic
         // copied, and its payload is all that is cut from the buffer.
-        if header.first_byte >> 4 == PacketType::Publish as u8 {
-            let flags = header.first_byte & 0x0F;
-            let body = self.ready.get(header.header_len..header.packet_len()).unwrap_or_default();
-            if let Some(head) = Publish::decode_common_head(body, self.version, flags) {
-                self.ready.advance(header.header_len + head.len);
-                let payload = self.ready.split_to(header.remaining_length.saturating_sub(head.len));
-                return Ok(Some(Packet::Publish(head.with_payload(payload))));
-            }
+        if let Some(publish) = Publish::take_common(&mut self.ready, &header, self.version) {
+            return Ok(Some(Packet::Publish(publish)));
         }
         self.next_other_packet()
     }
@@ -178,10 +178,35 @@ impl Decoder {
         };
         self.ready.advance(header.header_len);
         let body = self.ready.split_to(header.remaining_length);
-        match Packet::decode_body(self.version, header.first_byte, body) {
+        match Packet::decode_body(self.version, header.first_byte, &body) {
             Ok(packet) => Ok(Some(packet)),
-            Err(e) => Err(self.fail(e)),
+            Err(e) => {
+                let e = self.fail(e);
+                // The frame was whole and well formed: what it says is wrong. Kept,
+                // so that a caller may judge it after all (`rejected`).
+                self.rejected = Some((header.first_byte, body));
+                Err(e)
+            }
         }
+    }
+
+    /// The packet `next_packet` last refused because of what its body says (its
+    /// frame was whole and well formed, so the stream could go on after it): its
+    /// first byte and its body. `None` when the last error, if any, was in the
+    /// framing, from which the stream cannot recover.
+    pub fn rejected(&self) -> Option<(u8, &Bytes)> {
+        self.rejected.as_ref().map(|(first_byte, body)| (*first_byte, body))
+    }
+
+    /// Goes on after the packet [`Decoder::rejected`] names, as if it had decoded
+    /// (for a caller that has read it another way and accepted it). False, and
+    /// the decoder still failed, if there is no such packet.
+    pub fn skip_rejected(&mut self) -> bool {
+        if self.rejected.take().is_none() {
+            return false;
+        }
+        self.failed = None;
+        true
     }
 
     /// `next_packet` after an error, or when `buf` holds no whole packet: at its

@@ -7,7 +7,6 @@
 use core::fmt;
 
 use crate::packet::PacketType;
-use crate::ProtocolVersion;
 
 /// An MQTT reason code: success below 0x80, failure from 0x80.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -80,7 +79,9 @@ impl ReasonCode {
         describe(self.0).map_or("Unknown reason code", |(name, _)| name)
     }
 
-    /// One line saying what the code means to a user.
+    /// One line saying what the code means, after the specification (§2.4 and the
+    /// packets' tables). Words for people (what to do about it, in a UI's language)
+    /// are the front end's business, not the codec's.
     pub fn meaning(self) -> &'static str {
         describe(self.0).map_or("The broker sent a reason code the MQTT 5.0 specification does not define.", |(_, meaning)| meaning)
     }
@@ -92,24 +93,12 @@ impl ReasonCode {
 
     /// The 3.1 / 3.1.1 CONNACK return code for this reason, if it has one.
     pub fn to_v3_connack(self) -> Option<u8> {
-        V3_CONNACK.iter().find(|(_, code, _)| *code == self).map(|(rc, _, _)| *rc)
+        V3_CONNACK.iter().find(|(_, code)| *code == self).map(|(rc, _)| *rc)
     }
 
     /// The reason code standing for a 3.1 / 3.1.1 CONNACK return code (0–5).
     pub fn from_v3_connack(return_code: u8) -> Option<Self> {
-        V3_CONNACK.iter().find(|(rc, _, _)| *rc == return_code).map(|(_, code, _)| *code)
-    }
-
-    /// What a CONNACK with this code tells the user, in the words mosquitto_sub prints
-    /// ("Connection Refused: not authorised." for 3.1.1, "Not authorized" for 5.0).
-    pub fn connack_message(self, version: ProtocolVersion) -> &'static str {
-        if version.is_v5() {
-            return self.name();
-        }
-        V3_CONNACK
-            .iter()
-            .find(|(_, code, _)| *code == self)
-            .map_or("Connection Refused: unknown reason.", |(_, _, words)| words)
+        V3_CONNACK.iter().find(|(rc, _)| *rc == return_code).map(|(_, code)| *code)
     }
 }
 
@@ -119,14 +108,14 @@ impl fmt::Display for ReasonCode {
     }
 }
 
-/// 3.x CONNACK return code, the reason code it maps to, and mosquitto's words for it.
-const V3_CONNACK: [(u8, ReasonCode, &str); 6] = [
-    (0, ReasonCode::SUCCESS, "Connection Accepted."),
-    (1, ReasonCode::UNSUPPORTED_PROTOCOL_VERSION, "Connection Refused: unacceptable protocol version."),
-    (2, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID, "Connection Refused: identifier rejected."),
-    (3, ReasonCode::SERVER_UNAVAILABLE, "Connection Refused: broker unavailable."),
-    (4, ReasonCode::BAD_USER_NAME_OR_PASSWORD, "Connection Refused: bad user name or password."),
-    (5, ReasonCode::NOT_AUTHORIZED, "Connection Refused: not authorised."),
+/// 3.x CONNACK return code (3.1.1 §3.2.2.3) and the 5.0 reason code it maps to.
+const V3_CONNACK: [(u8, ReasonCode); 6] = [
+    (0, ReasonCode::SUCCESS),
+    (1, ReasonCode::UNSUPPORTED_PROTOCOL_VERSION),
+    (2, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID),
+    (3, ReasonCode::SERVER_UNAVAILABLE),
+    (4, ReasonCode::BAD_USER_NAME_OR_PASSWORD),
+    (5, ReasonCode::NOT_AUTHORIZED),
 ];
 
 fn describe(code: u8) -> Option<(&'static str, &'static str)> {
@@ -139,16 +128,16 @@ fn describe(code: u8) -> Option<(&'static str, &'static str)> {
         0x11 => ("No subscription existed", "There was no subscription with that topic filter to remove."),
         0x18 => ("Continue authentication", "Authentication goes on with another exchange."),
         0x19 => ("Re-authenticate", "The client starts a new authentication."),
-        0x80 => ("Unspecified error", "The broker refused without saying why."),
+        0x80 => ("Unspecified error", "The sender does not say why, or no other reason code applies."),
         0x81 => ("Malformed Packet", "A packet could not be parsed as the specification requires."),
         0x82 => ("Protocol Error", "A packet broke the protocol's rules."),
         0x83 => ("Implementation specific error", "The request is valid but the broker does not accept it."),
-        0x84 => ("Unsupported Protocol Version", "The broker does not speak the requested MQTT version: try another version."),
-        0x85 => ("Client Identifier not valid", "The broker rejected the client id: try another one."),
-        0x86 => ("Bad User Name or Password", "The broker rejected the user name or password: check both."),
-        0x87 => ("Not authorized", "This user is not allowed to do that: check the credentials and the broker's access rules."),
+        0x84 => ("Unsupported Protocol Version", "The broker does not support the requested MQTT version."),
+        0x85 => ("Client Identifier not valid", "The client identifier is valid UTF-8 but the broker does not allow it."),
+        0x86 => ("Bad User Name or Password", "The broker does not accept the user name or password."),
+        0x87 => ("Not authorized", "The client is not allowed to do this."),
         0x88 => ("Server unavailable", "The broker cannot take connections right now."),
-        0x89 => ("Server busy", "The broker is busy: try again later."),
+        0x89 => ("Server busy", "The broker is busy."),
         0x8A => ("Banned", "This client has been banned by the broker's administrator."),
         0x8B => ("Server shutting down", "The broker is shutting down."),
         0x8C => ("Bad authentication method", "The broker does not support the authentication method."),
@@ -167,10 +156,10 @@ fn describe(code: u8) -> Option<(&'static str, &'static str)> {
         0x99 => ("Payload format invalid", "The payload does not match the payload format indicator."),
         0x9A => ("Retain not supported", "The broker does not support retained messages."),
         0x9B => ("QoS not supported", "The broker does not support that QoS."),
-        0x9C => ("Use another server", "Connect to another broker (see the server reference)."),
-        0x9D => ("Server moved", "The broker has moved (see the server reference)."),
+        0x9C => ("Use another server", "The client should temporarily use another broker (see the server reference)."),
+        0x9D => ("Server moved", "The client should permanently use another broker (see the server reference)."),
         0x9E => ("Shared Subscriptions not supported", "The broker does not support shared subscriptions."),
-        0x9F => ("Connection rate exceeded", "Too many connections in a short time: wait before reconnecting."),
+        0x9F => ("Connection rate exceeded", "The broker's limit on the connection rate has been exceeded."),
         0xA0 => ("Maximum connect time", "The connection reached the longest time the broker allows."),
         0xA1 => ("Subscription Identifiers not supported", "The broker does not support subscription identifiers."),
         0xA2 => ("Wildcard Subscriptions not supported", "The broker does not support wildcard subscriptions."),

@@ -667,8 +667,8 @@ fn password_broker() -> Broker {
 }
 
 /// mosquitto 2 answers a wrong password with "not authorised": return code 5 in
-/// 3.1.1 and reason 0x87 in 5.0. The engine reports ConnectionRefused with
-/// mosquitto_sub's words for it, and the driver closes the connection. The right
+/// 3.1.1 and reason 0x87 in 5.0. The engine reports ConnectionRefused with the
+/// reason code 0x87 for both, and the driver closes the connection. The right
 /// password connects, so the refusal is about the password.
 fn wrong_password(v: ProtocolVersion) {
     let broker = password_broker();
@@ -688,13 +688,9 @@ fn wrong_password(v: ProtocolVersion) {
         Ok(Event::ConnectionRefused(r)) => r,
         other => panic!("expected ConnectionRefused, got {other:?}\nevents: {:#?}", bad.events()),
     };
+    // 3.1.1 return code 5 stands as 0x87; the words for people are the app's (app/src/problem.rs).
     assert_eq!(refusal.reason, ReasonCode::NOT_AUTHORIZED, "{refusal:?}");
-    let expected = if v.is_v5() { "Not authorized" } else { "Connection Refused: not authorised." };
-    assert_eq!(refusal.message, expected);
-    if v.is_v5() {
-        assert_eq!(refusal.message, ReasonCode(0x87).name());
-    }
-    assert!(!refusal.hint.is_empty(), "a refusal comes with a hint");
+    assert_eq!(refusal.reason.name(), "Not authorized");
     assert!(!bad.is_open(), "the driver closes the transport after a refusal");
     assert!(!bad.session().is_connected());
 
@@ -770,4 +766,53 @@ fn keep_alive_timeout_v311() {
 #[test]
 fn keep_alive_timeout_v5() {
     keep_alive_timeout(V5);
+}
+
+// --- acknowledgement by the application -------------------------------------------
+
+/// With manual acks and a Receive Maximum of 2, mosquitto (5.0) holds back the
+/// third QoS 1 message until the subscriber acknowledges one: the engine sends
+/// PUBACK only on `ack`, and the broker honours our Receive Maximum. (With
+/// automatic acks all five arrive at once, and the test fails.)
+#[test]
+fn manual_acks_give_back_pressure_v5() {
+    let broker = Broker::start();
+    let mut o = options(V5, "ack-sub");
+    o.manual_acks = true;
+    o.receive_maximum = Some(2);
+    let mut sub = connect(&broker, o);
+    subscribe(&mut sub, "ack/#", QoS::AtLeastOnce);
+    let mut publisher = connect(&broker, options(V5, "ack-pub"));
+    let sent: Vec<Publish> =
+        (0..5).map(|i| message(&format!("ack/{i}"), &format!("held {i}"), QoS::AtLeastOnce, false)).collect();
+    for p in &sent {
+        assert!(!publish(&mut publisher, p.clone()).is_error());
+    }
+
+    let first = next_message(&mut sub, "the first message");
+    let second = next_message(&mut sub, "the second message");
+    assert_delivered(&first, &sent[0], false);
+    assert_delivered(&second, &sent[1], false);
+    sub.run_for(Duration::from_millis(500)).expect("stays connected");
+    assert_eq!(sub.messages().len(), 2, "the broker holds the rest back until we acknowledge: {:#?}", sub.messages());
+
+    let mut got = vec![first, second];
+    let mut acked = 0;
+    while got.len() < sent.len() {
+        ok(sub.ack(got[acked].packet_id), "ack", &sub);
+        acked += 1;
+        got.push(next_message(&mut sub, &format!("message {} after ack {acked}", got.len())));
+        assert!(got.len() - acked <= 2, "never more than 2 unacknowledged");
+    }
+    for (g, s) in got.iter().zip(&sent) {
+        assert_delivered(g, s, false);
+    }
+    while acked < got.len() {
+        ok(sub.ack(got[acked].packet_id), "ack", &sub);
+        acked += 1;
+    }
+    sub.run_for(Duration::from_millis(300)).expect("stays connected");
+    assert_eq!(sub.messages().len(), sent.len(), "each message once: {:#?}", sub.messages());
+    assert_closed_cleanly(&mut sub);
+    assert_closed_cleanly(&mut publisher);
 }

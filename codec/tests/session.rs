@@ -4,10 +4,12 @@
 use std::time::Duration;
 
 use webmqtt_codec::session::{
-    CloseReason, ConnectOptions, Event, Instant, ProtocolViolation, Session, SessionError,
+    CloseReason, ConnectOptions, Diagnostic, DisconnectRequest, Event, Instant, ProtocolViolation, Session,
+    SessionError,
 };
 use webmqtt_codec::{
-    Ack, Bytes, ConnAck, Decoder, Disconnect, Packet, Property, ProtocolVersion, Publish, QoS, ReasonCode, SubAck,
+    Ack, Auth, Bytes, ConnAck, Decoder, Disconnect, EncodeError, Packet, PacketType, Properties, Property,
+    ProtocolVersion, Publish, QoS, ReasonCode, SubAck,
     SubscribeFilter, UnsubAck, Will,
 };
 
@@ -56,12 +58,14 @@ impl Peer {
     /// Everything the client has sent since the last call.
     fn sent(&mut self) -> Vec<Packet> {
         let mut packets = Vec::new();
-        while let Some(bytes) = self.session.poll_transmit() {
+        let mut bytes = Vec::new();
+        if self.session.poll_transmit(&mut bytes) > 0 {
             self.broker_decoder.push(&bytes).unwrap();
             while let Some(p) = self.broker_decoder.next_packet().unwrap() {
                 packets.push(p);
             }
         }
+        assert_eq!(self.session.poll_transmit(&mut Vec::new()), 0, "one call takes everything");
         packets
     }
 
@@ -163,14 +167,15 @@ fn empty_client_id_reports_the_assigned_one() {
 }
 
 #[test]
-fn refusal_in_3_1_1_uses_mosquitto_words() {
+fn refusal_in_3_1_1_reports_the_return_code_as_its_reason_code() {
+    // The words for people ("Connection Refused: not authorised.") are the app's:
+    // app/src/problem.rs. The codec gives the code.
     let mut peer = Peer::new(opts(V311));
     peer.session.connect(peer.now).unwrap();
     peer.broker_bytes(&[0x20, 0x02, 0x00, 0x05]);
     let [Event::ConnectionRefused(r)] = &peer.events()[..] else { panic!() };
     assert_eq!(r.reason, ReasonCode::NOT_AUTHORIZED);
-    assert_eq!(r.message, "Connection Refused: not authorised.");
-    assert!(r.hint.contains("user name and password"));
+    assert_eq!(r.reason_string, None);
     assert!(!peer.session.is_connected());
 }
 
@@ -184,7 +189,8 @@ fn refusal_in_5_0_carries_reason_and_reason_string() {
         ..ConnAck::default()
     }));
     let [Event::ConnectionRefused(r)] = &peer.events()[..] else { panic!() };
-    assert_eq!(r.message, "Bad User Name or Password");
+    assert_eq!(r.reason, ReasonCode::BAD_USER_NAME_OR_PASSWORD);
+    assert_eq!(r.reason.name(), "Bad User Name or Password");
     assert_eq!(r.reason_string.as_deref(), Some("no such user"));
 }
 
@@ -267,6 +273,14 @@ fn pubrec_with_error_ends_the_flow_without_pubrel() {
     peer.broker(Packet::PubRec(Ack { reason: ReasonCode::NOT_AUTHORIZED, ..Ack::new(id) }));
     assert!(peer.sent().is_empty());
     assert_eq!(peer.events(), vec![Event::PublishAcknowledged { packet_id: id, reason: ReasonCode::NOT_AUTHORIZED }]);
+    // The flow is over and its id free.
+    assert_eq!(peer.session.unacknowledged(), 0);
+    peer.broker(Packet::PubComp(Ack::new(id)));
+    assert_eq!(
+        peer.events(),
+        [Event::Diagnostic(Diagnostic::UnknownPacketId { packet: PacketType::PubComp, packet_id: id })]
+    );
+    assert!(peer.session.is_connected());
 }
 
 #[test]
@@ -533,8 +547,12 @@ fn resumed_session_resends_publish_with_dup_and_pubrel() {
 }
 
 #[test]
-fn lost_session_resubscribes_and_sends_unacknowledged_messages_again() {
-    let mut peer = Peer::connected(opts(V5));
+fn lost_session_resubscribes_when_the_caller_asks_and_sends_unacknowledged_messages_again() {
+    // Issue 11 item 6: restoring subscriptions is now the caller's choice (it was
+    // the engine's default before, which this test asserted without the option).
+    let mut o = opts(V5);
+    o.resubscribe_on_lost_session = true;
+    let mut peer = Peer::connected(o);
     let id = peer.session.subscribe(peer.now, vec![SubscribeFilter::new("lab/#", QoS::AtLeastOnce)]).unwrap();
     peer.broker(Packet::SubAck(SubAck { packet_id: id, reasons: vec![ReasonCode(1)], ..Default::default() }));
     peer.publish("lab/out", b"keep me", QoS::AtLeastOnce).unwrap();
@@ -549,6 +567,32 @@ fn lost_session_resubscribes_and_sends_unacknowledged_messages_again() {
     let events = peer.events();
     let Event::Connected(c) = &events[1] else { panic!("{events:?}") };
     assert_eq!(c.resubscribed, ["lab/#"]);
+}
+
+#[test]
+fn a_clean_start_does_not_restore_subscriptions() {
+    // 3.1.1 with clean session (every connection clean), and 5.0 with a session
+    // the broker lost: the broker has no subscriptions, nor has the engine then.
+    let mut persistent = opts(V5);
+    persistent.clean_start = false;
+    persistent.session_expiry_interval = Some(300);
+    for o in [opts(V311), opts(V5), persistent] {
+        let mut peer = Peer::connected(o);
+        let id = peer.session.subscribe(peer.now, vec![SubscribeFilter::new("lab/#", QoS::AtLeastOnce)]).unwrap();
+        peer.broker(Packet::SubAck(SubAck { packet_id: id, reasons: vec![ReasonCode(1)], ..Default::default() }));
+        assert_eq!(peer.session.subscriptions().count(), 1);
+        peer.sent();
+        peer.events();
+        peer.session.handle_transport_closed(peer.now);
+        peer.session.connect(peer.now).unwrap();
+        peer.broker(Packet::ConnAck(ConnAck::default()));
+        let sent = peer.sent();
+        assert!(matches!(&sent[..], [Packet::Connect(_)]), "no SUBSCRIBE: {sent:?}");
+        let events = peer.events();
+        let Event::Connected(c) = &events[1] else { panic!("{events:?}") };
+        assert!(c.resubscribed.is_empty());
+        assert_eq!(peer.session.subscriptions().count(), 0, "forgotten, as the broker forgot them");
+    }
 }
 
 #[test]
@@ -619,21 +663,95 @@ fn no_connack_within_the_timeout() {
 // ---------- A broker misbehaving ----------
 
 #[test]
-fn puback_for_an_id_never_sent() {
+fn acks_for_ids_not_in_flight_are_ignored_and_reported() {
+    // Issue 11 item 1 (this test asserted a protocol error before): neither spec
+    // makes it one, and libmosquitto stays connected.
     for v in [V311, V5] {
         let mut peer = Peer::connected(opts(v));
+        let unsuback = UnsubAck { packet_id: 80, reasons: if v == V5 { vec![ReasonCode(0)] } else { vec![] }, ..Default::default() };
         peer.broker(Packet::PubAck(Ack::new(77)));
-        assert!(matches!(
-            peer.closed_by(),
-            CloseReason::ProtocolViolation(ProtocolViolation::UnknownPacketId { packet_id: 77, .. })
-        ));
-        let sent = peer.sent();
-        if v == V5 {
-            assert_eq!(sent, vec![Packet::Disconnect(Disconnect { reason: ReasonCode::PROTOCOL_ERROR, ..Default::default() })]);
-        } else {
-            assert!(sent.is_empty(), "3.1.1 has no DISCONNECT from client with a reason");
-        }
+        peer.broker(Packet::PubComp(Ack::new(78)));
+        peer.broker(Packet::SubAck(SubAck { packet_id: 79, reasons: vec![ReasonCode(0)], ..Default::default() }));
+        peer.broker(Packet::UnsubAck(unsuback));
+        assert!(peer.session.is_connected());
+        assert!(peer.sent().is_empty(), "nothing to answer");
+        let unknown = |packet, packet_id| Event::Diagnostic(Diagnostic::UnknownPacketId { packet, packet_id });
+        assert_eq!(
+            peer.events(),
+            [
+                unknown(PacketType::PubAck, 77),
+                unknown(PacketType::PubComp, 78),
+                unknown(PacketType::SubAck, 79),
+                unknown(PacketType::UnsubAck, 80)
+            ]
+        );
+        // The engine is unharmed: a real flow still completes.
+        let id = peer.publish("lab/a", b"1", QoS::AtLeastOnce).unwrap();
+        peer.broker(Packet::PubAck(Ack::new(id)));
+        assert_eq!(peer.events(), [Event::PublishAcknowledged { packet_id: id, reason: ReasonCode::SUCCESS }]);
     }
+}
+
+#[test]
+fn pubrec_for_an_id_not_in_flight_is_answered_with_pubrel() {
+    for (v, reason) in [(V311, ReasonCode::SUCCESS), (V5, ReasonCode::PACKET_IDENTIFIER_NOT_FOUND)] {
+        let mut peer = Peer::connected(opts(v));
+        peer.broker(Packet::PubRec(Ack::new(12)));
+        assert_eq!(peer.sent(), [Packet::PubRel(Ack { reason, ..Ack::new(12) })]);
+        assert_eq!(
+            peer.events(),
+            [Event::Diagnostic(Diagnostic::UnknownPacketId { packet: PacketType::PubRec, packet_id: 12 })]
+        );
+        assert!(peer.session.is_connected());
+    }
+    // A failure needs no answer (5.0 §4.3.3), known flow or not.
+    let mut peer = Peer::connected(opts(V5));
+    peer.broker(Packet::PubRec(Ack { reason: ReasonCode::QUOTA_EXCEEDED, ..Ack::new(13) }));
+    assert!(peer.sent().is_empty());
+    assert!(peer.session.is_connected());
+}
+
+#[test]
+fn pubrel_for_an_id_never_received_is_answered_with_pubcomp() {
+    for (v, reason) in [(V311, ReasonCode::SUCCESS), (V5, ReasonCode::PACKET_IDENTIFIER_NOT_FOUND)] {
+        let mut peer = Peer::connected(opts(v));
+        peer.broker(Packet::PubRel(Ack::new(21)));
+        assert_eq!(peer.sent(), [Packet::PubComp(Ack { reason, ..Ack::new(21) })]);
+        assert!(peer.session.is_connected());
+        // Normal after a reconnection (our PUBCOMP may have been lost): not reported.
+        assert!(peer.events().is_empty());
+    }
+}
+
+#[test]
+fn an_ack_at_another_step_of_a_known_flow_is_a_protocol_error() {
+    for (ack, packet) in [
+        (Packet::PubAck(Ack::new(1)), PacketType::PubAck),
+        (Packet::PubComp(Ack::new(1)), PacketType::PubComp),
+    ] {
+        let mut peer = Peer::connected(opts(V5));
+        let id = peer.publish("lab/a", b"1", QoS::ExactlyOnce).unwrap();
+        assert_eq!(id, 1);
+        peer.sent();
+        peer.broker(ack);
+        assert_eq!(
+            peer.closed_by(),
+            CloseReason::ProtocolViolation(ProtocolViolation::AckOutOfStep { packet, packet_id: 1 })
+        );
+        assert_eq!(peer.sent(), [Packet::Disconnect(Disconnect { reason: ReasonCode::PROTOCOL_ERROR, ..Default::default() })]);
+    }
+}
+
+#[test]
+fn a_suback_with_a_publishs_id_does_not_free_that_id() {
+    let mut peer = Peer::connected(opts(V311));
+    let id = peer.publish("lab/a", b"1", QoS::AtLeastOnce).unwrap();
+    peer.broker(Packet::SubAck(SubAck { packet_id: id, reasons: vec![ReasonCode(0)], ..Default::default() }));
+    let next = peer.publish("lab/b", b"2", QoS::AtLeastOnce).unwrap();
+    assert_ne!(next, id, "the message is still in flight under its id");
+    peer.broker(Packet::PubAck(Ack::new(id)));
+    let events = peer.events();
+    assert!(events.contains(&Event::PublishAcknowledged { packet_id: id, reason: ReasonCode::SUCCESS }), "{events:?}");
 }
 
 #[test]
@@ -835,4 +953,473 @@ fn a_long_burst_after_pingreq_gets_a_pingreq_every_interval() {
     assert_eq!(pings, 3, "one PINGREQ per interval while the PINGRESP is outstanding");
     peer.broker(Packet::PingResp);
     assert!(peer.session.is_connected());
+}
+
+// ---------- Packets the engine must send and cannot ----------
+
+#[test]
+fn a_puback_over_the_brokers_maximum_ends_the_connection() {
+    // A broker whose Maximum Packet Size (3) is under a 4-byte PUBACK.
+    let mut peer = Peer::new(opts(V5));
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(connack_with(vec![Property::MaximumPacketSize(3)]));
+    peer.sent();
+    peer.events();
+    peer.broker(incoming("lab/x", QoS::AtLeastOnce, 5));
+    let too_large = SessionError::PacketTooLarge { size: 4, maximum: 3 };
+    assert_eq!(peer.events(), [Event::ConnectionClosed(CloseReason::SendFailed { packet: PacketType::PubAck, error: too_large })]);
+    assert!(peer.sent().is_empty(), "nothing half-sent, and no DISCONNECT that would not fit either");
+    assert!(!peer.session.is_connected());
+    assert_eq!(
+        CloseReason::SendFailed { packet: PacketType::PubAck, error: SessionError::PacketTooLarge { size: 4, maximum: 3 } }
+            .to_string(),
+        "could not send PUBACK: the packet is 4 bytes; the broker accepts at most 3"
+    );
+}
+
+#[test]
+fn a_pubrec_over_the_brokers_maximum_ends_the_connection() {
+    let mut peer = Peer::new(opts(V5));
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(connack_with(vec![Property::MaximumPacketSize(3)]));
+    peer.events();
+    peer.broker(incoming("lab/x", QoS::ExactlyOnce, 5));
+    assert!(matches!(
+        peer.closed_by(),
+        CloseReason::SendFailed { packet: PacketType::PubRec, error: SessionError::PacketTooLarge { size: 4, maximum: 3 } }
+    ));
+}
+
+#[test]
+fn a_pingreq_that_cannot_be_sent_ends_the_connection_and_is_not_recorded() {
+    let mut o = opts(V5);
+    o.keep_alive = 10;
+    let mut peer = Peer::new(o);
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(connack_with(vec![Property::MaximumPacketSize(1)]));
+    peer.sent();
+    peer.events();
+    peer.advance(10_000);
+    assert_eq!(
+        peer.closed_by(),
+        CloseReason::SendFailed { packet: PacketType::PingReq, error: SessionError::PacketTooLarge { size: 2, maximum: 1 } }
+    );
+    assert!(peer.sent().is_empty());
+    assert_eq!(peer.session.poll_timeout(), None, "no keep-alive timeout later for a ping never sent");
+}
+
+#[test]
+fn no_write_result_is_ignored_in_the_engine() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/session");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for pattern in ["let _ = self.write", "let _ = self.send", ".write(now, &packet).ok()"] {
+            assert!(!text.contains(pattern), "{} contains {pattern:?}", path.display());
+        }
+    }
+}
+
+#[test]
+fn a_queued_message_over_the_brokers_new_maximum_fails_when_it_would_be_sent() {
+    let mut peer = Peer::new(opts(V5));
+    let id = peer.publish("lab/a", &[0u8; 100], QoS::AtLeastOnce).unwrap();
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(connack_with(vec![Property::MaximumPacketSize(64)]));
+    assert!(matches!(&peer.sent()[..], [Packet::Connect(_)]));
+    let events = peer.events();
+    assert!(matches!(&events[..], [Event::Connected(_), Event::PublishFailed { packet_id, error: SessionError::PacketTooLarge { maximum: 64, .. }, .. }] if *packet_id == id), "{events:?}");
+    assert_eq!(peer.session.unacknowledged(), 0);
+}
+
+// ---------- AUTH ----------
+
+fn auth_with(method: Option<&str>) -> Packet {
+    let properties: Properties = method.map(|m| Property::AuthenticationMethod(m.into())).into_iter().collect();
+    Packet::Auth(Auth { reason: ReasonCode::CONTINUE_AUTHENTICATION, properties })
+}
+
+#[test]
+fn auth_without_an_authentication_method_in_connect_is_a_protocol_error() {
+    let mut peer = Peer::new(opts(V5));
+    peer.session.connect(peer.now).unwrap();
+    peer.sent();
+    peer.broker(auth_with(Some("SCRAM-SHA-1")));
+    assert_eq!(peer.closed_by(), CloseReason::ProtocolViolation(ProtocolViolation::UnexpectedAuth));
+    assert_eq!(peer.sent(), [Packet::Disconnect(Disconnect { reason: ReasonCode::PROTOCOL_ERROR, ..Default::default() })]);
+}
+
+#[test]
+fn auth_must_carry_the_method_of_connect() {
+    for (method, ok) in [(Some("SCRAM-SHA-1"), true), (Some("OTHER"), false), (None, false)] {
+        let mut o = opts(V5);
+        o.authentication_method = Some("SCRAM-SHA-1".into());
+        let mut peer = Peer::new(o);
+        peer.session.connect(peer.now).unwrap();
+        peer.sent();
+        peer.broker(auth_with(method));
+        if ok {
+            assert!(matches!(&peer.events()[..], [Event::AuthReceived(_)]));
+            peer.broker(Packet::ConnAck(ConnAck {
+                properties: vec![Property::AuthenticationMethod("SCRAM-SHA-1".into())].into(),
+                ..ConnAck::default()
+            }));
+            assert!(peer.session.is_connected());
+        } else {
+            assert_eq!(
+                peer.closed_by(),
+                CloseReason::ProtocolViolation(ProtocolViolation::AuthMethodMismatch {
+                    expected: "SCRAM-SHA-1".into(),
+                    received: method.map(str::to_owned)
+                })
+            );
+            assert_eq!(
+                peer.sent(),
+                [Packet::Disconnect(Disconnect { reason: ReasonCode::PROTOCOL_ERROR, ..Default::default() })]
+            );
+        }
+    }
+}
+
+// ---------- Broker deviations tolerated (session/tolerance.rs) ----------
+
+/// Subscribed to "a" and "b" on a 5.0 connection, then UNSUBSCRIBE for both.
+fn unsubscribing_from_a_and_b() -> (Peer, u16) {
+    let mut peer = Peer::connected(opts(V5));
+    let filters = vec![SubscribeFilter::new("a", QoS::AtMostOnce), SubscribeFilter::new("b", QoS::AtMostOnce)];
+    let id = peer.session.subscribe(peer.now, filters).unwrap();
+    peer.broker(Packet::SubAck(SubAck { packet_id: id, reasons: vec![ReasonCode(0); 2], ..Default::default() }));
+    let id = peer.session.unsubscribe(peer.now, vec!["a".into(), "b".into()]).unwrap();
+    peer.sent();
+    peer.events();
+    (peer, id)
+}
+
+#[test]
+fn a_5_0_unsuback_without_reason_codes_is_success_for_each_filter() {
+    let (mut peer, id) = unsubscribing_from_a_and_b();
+    let [high, low] = id.to_be_bytes();
+    let mut bytes = vec![0xB0, 0x03, high, low, 0x00];
+    // The stream goes on after it.
+    bytes.extend(incoming("lab/next", QoS::AtMostOnce, 0).to_bytes(V5).unwrap());
+    peer.broker_bytes(&bytes);
+    let events = peer.events();
+    assert_eq!(events[0], Event::Diagnostic(Diagnostic::UnsubAckWithoutReasonCodes { packet_id: id }));
+    assert_eq!(
+        events[1],
+        Event::Unsubscribed { packet_id: id, results: vec![("a".into(), ReasonCode::SUCCESS), ("b".into(), ReasonCode::SUCCESS)] }
+    );
+    assert!(matches!(&events[2], Event::Message(p) if p.topic == "lab/next"), "{events:?}");
+    assert!(peer.session.is_connected());
+    assert_eq!(peer.session.subscriptions().count(), 0);
+}
+
+#[test]
+fn an_unsuback_reason_code_outside_the_table_is_an_unspecified_error() {
+    let (mut peer, id) = unsubscribing_from_a_and_b();
+    let [high, low] = id.to_be_bytes();
+    peer.broker_bytes(&[0xB0, 0x05, high, low, 0x00, 0x11, 0x05]);
+    let events = peer.events();
+    assert_eq!(
+        events,
+        [
+            Event::Diagnostic(Diagnostic::UnsubAckInvalidReasonCode { packet_id: id, code: 0x05 }),
+            Event::Unsubscribed {
+                packet_id: id,
+                results: vec![("a".into(), ReasonCode::NO_SUBSCRIPTION_EXISTED), ("b".into(), ReasonCode::UNSPECIFIED_ERROR)]
+            }
+        ]
+    );
+    let held: Vec<&str> = peer.session.subscriptions().map(|(f, _)| f).collect();
+    assert_eq!(held, ["b"], "a failure keeps the subscription");
+}
+
+#[test]
+fn bytes_after_connack_properties_are_ignored() {
+    let mut peer = Peer::new(opts(V5));
+    peer.session.connect(peer.now).unwrap();
+    peer.broker_bytes(&[0x20, 0x05, 0x00, 0x00, 0x00, 0xDE, 0xAD]);
+    let events = peer.events();
+    assert_eq!(events[0], Event::Diagnostic(Diagnostic::ConnAckTrailingBytes { count: 2 }));
+    assert!(matches!(events[1], Event::Connected(_)), "{events:?}");
+}
+
+#[test]
+fn everything_else_stays_strict() {
+    // An UNSUBACK with a bad code and a bad property; a 3.1.1 UNSUBACK with codes;
+    // a 5.0 SUBACK with a code outside its table; bytes after a 3.1.1 CONNACK.
+    let cases: [(ProtocolVersion, &[u8]); 3] = [
+        (V5, &[0xB0, 0x07, 0x00, 0x01, 0x02, 0x01, 0x00, 0x00, 0x05]),
+        (V311, &[0xB0, 0x03, 0x00, 0x01, 0x00]),
+        (V5, &[0x90, 0x04, 0x00, 0x01, 0x00, 0x05]),
+    ];
+    for (v, bytes) in cases {
+        let mut peer = Peer::connected(opts(v));
+        peer.broker_bytes(bytes);
+        assert!(
+            matches!(peer.closed_by(), CloseReason::ProtocolViolation(ProtocolViolation::Malformed(_))),
+            "{bytes:02x?}"
+        );
+    }
+    let mut peer = Peer::new(opts(V311));
+    peer.session.connect(peer.now).unwrap();
+    peer.broker_bytes(&[0x20, 0x03, 0x00, 0x00, 0x00]);
+    assert!(matches!(peer.closed_by(), CloseReason::ProtocolViolation(ProtocolViolation::Malformed(_))));
+}
+
+#[test]
+fn the_decoder_goes_on_only_after_a_packet_whose_body_it_refused() {
+    let mut d = Decoder::new(V5);
+    d.push(&[0xB0, 0x03, 0x00, 0x01, 0x00, 0xD0, 0x00]).unwrap();
+    assert!(d.next_packet().is_err());
+    assert_eq!(d.rejected().map(|(b, body)| (b, body.to_vec())), Some((0xB0, vec![0x00, 0x01, 0x00])));
+    assert!(d.next_packet().is_err(), "still failed until skipped");
+    assert!(d.skip_rejected());
+    assert_eq!(d.next_packet().unwrap(), Some(Packet::PingResp));
+    // A framing error cannot be skipped.
+    let mut d = Decoder::new(V5);
+    assert!(d.push(&[0xD0, 0x80, 0x80, 0x80, 0x80, 0x01]).is_err());
+    assert!(d.rejected().is_none() && !d.skip_rejected());
+}
+
+// ---------- connect, unsubscribe, disconnect ----------
+
+#[test]
+fn connect_while_connecting_or_connected_is_refused() {
+    let mut peer = Peer::new(opts(V5));
+    peer.session.connect(peer.now).unwrap();
+    assert_eq!(peer.session.connect(peer.now), Err(SessionError::AlreadyConnected));
+    peer.broker(Packet::ConnAck(ConnAck::default()));
+    assert_eq!(peer.session.connect(peer.now), Err(SessionError::AlreadyConnected));
+    let sent = peer.sent();
+    assert!(matches!(&sent[..], [Packet::Connect(_)]), "one CONNECT: {sent:?}");
+    assert!(peer.session.is_connected());
+}
+
+#[test]
+fn unsubscribe_carries_user_properties() {
+    let mut peer = Peer::connected(opts(V5));
+    let props: Properties = vec![Property::UserProperty("why".into(), "done".into())].into();
+    let id = peer.session.unsubscribe_with_properties(peer.now, vec!["lab/#".into()], props.clone()).unwrap();
+    let [Packet::Unsubscribe(u)] = &peer.sent()[..] else { panic!() };
+    assert_eq!((u.packet_id, &u.filters[..], &u.properties), (id, &["lab/#".to_string()][..], &props));
+    // 3.1.1 cannot say it: refused, not dropped.
+    let mut peer = Peer::connected(opts(V311));
+    let err = peer.session.unsubscribe_with_properties(peer.now, vec!["lab/#".into()], props).unwrap_err();
+    assert!(matches!(err, SessionError::Encode(EncodeError::NotInVersion { .. })), "{err:?}");
+    assert!(peer.sent().is_empty());
+}
+
+#[test]
+fn disconnect_with_will_message_and_properties() {
+    let mut o = opts(V5);
+    o.session_expiry_interval = Some(300);
+    let mut peer = Peer::connected(o);
+    let request = DisconnectRequest {
+        reason: ReasonCode::DISCONNECT_WITH_WILL_MESSAGE,
+        session_expiry_interval: Some(60),
+        reason_string: Some("lab over".into()),
+        user_properties: vec![("who".into(), "student".into())],
+    };
+    peer.session.disconnect_with(peer.now, request).unwrap();
+    let [Packet::Disconnect(d)] = &peer.sent()[..] else { panic!() };
+    assert_eq!(d.reason, ReasonCode::DISCONNECT_WITH_WILL_MESSAGE);
+    assert_eq!(d.properties.session_expiry_interval(), Some(60));
+    assert_eq!(d.properties.reason_string(), Some("lab over"));
+    assert_eq!(d.properties.user_properties().collect::<Vec<_>>(), [("who", "student")]);
+    assert_eq!(peer.closed_by(), CloseReason::ClientDisconnect);
+}
+
+#[test]
+fn disconnect_with_what_may_not_be_sent_is_refused_and_stays_connected() {
+    // CONNECT said 0 (or nothing): a non-zero expiry at DISCONNECT is a Protocol Error (§3.14.2.2.2).
+    let mut peer = Peer::connected(opts(V5));
+    let expiry = DisconnectRequest { session_expiry_interval: Some(60), ..Default::default() };
+    assert_eq!(
+        peer.session.disconnect_with(peer.now, expiry),
+        Err(SessionError::SessionExpiryNotAllowed { requested: 60 })
+    );
+    let server_only = DisconnectRequest { reason: ReasonCode::SERVER_SHUTTING_DOWN, ..Default::default() };
+    assert_eq!(
+        peer.session.disconnect_with(peer.now, server_only),
+        Err(SessionError::ReasonNotForClient(ReasonCode::SERVER_SHUTTING_DOWN))
+    );
+    assert!(peer.sent().is_empty() && peer.session.is_connected());
+    // 3.1.1 has DISCONNECT without a reason only.
+    let mut peer = Peer::connected(opts(V311));
+    let will = DisconnectRequest { reason: ReasonCode::DISCONNECT_WITH_WILL_MESSAGE, ..Default::default() };
+    assert!(matches!(
+        peer.session.disconnect_with(peer.now, will),
+        Err(SessionError::Encode(EncodeError::NotInVersion { .. }))
+    ));
+    assert!(peer.session.is_connected());
+    peer.session.disconnect_with(peer.now, DisconnectRequest::default()).unwrap();
+    assert_eq!(peer.sent(), [Packet::Disconnect(Disconnect::default())]);
+    assert_eq!(peer.closed_by(), CloseReason::ClientDisconnect);
+    assert_eq!(peer.session.disconnect_with(peer.now, DisconnectRequest::default()), Err(SessionError::NotConnected));
+}
+
+#[test]
+fn a_disconnect_over_the_brokers_maximum_is_refused() {
+    let mut o = opts(V5);
+    o.session_expiry_interval = Some(10);
+    let mut peer = Peer::new(o);
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(connack_with(vec![Property::MaximumPacketSize(16)]));
+    peer.sent();
+    let long = DisconnectRequest { reason_string: Some("x".repeat(40)), session_expiry_interval: Some(0), ..Default::default() };
+    assert!(matches!(peer.session.disconnect_with(peer.now, long), Err(SessionError::PacketTooLarge { maximum: 16, .. })));
+    assert!(peer.session.is_connected() && peer.sent().is_empty());
+}
+
+// ---------- Acknowledgement by the application ----------
+
+/// A broker's side of QoS 1 and 2 delivery, honouring the client's Receive
+/// Maximum: it has `messages` to deliver and never more than `receive_maximum`
+/// of them unacknowledged.
+struct ScriptedBroker {
+    to_send: std::collections::VecDeque<Packet>,
+    in_flight: usize,
+    receive_maximum: usize,
+}
+
+impl ScriptedBroker {
+    /// Sends what its quota allows, then reads the client's answers.
+    fn turn(&mut self, peer: &mut Peer) {
+        loop {
+            while self.in_flight < self.receive_maximum {
+                let Some(p) = self.to_send.pop_front() else { break };
+                self.in_flight += 1;
+                peer.broker(p);
+            }
+            let answers = peer.sent();
+            if answers.is_empty() {
+                return;
+            }
+            for answer in answers {
+                match answer {
+                    Packet::PubAck(_) | Packet::PubComp(_) => self.in_flight -= 1,
+                    Packet::PubRec(a) => peer.broker(Packet::PubRel(Ack::new(a.packet_id))),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+    }
+}
+
+fn delivered(events: &[Event]) -> Vec<u16> {
+    events.iter().filter_map(|e| if let Event::Message(p) = e { Some(p.packet_id) } else { None }).collect()
+}
+
+#[test]
+fn manual_acks_hold_the_broker_back_at_our_receive_maximum_until_the_caller_acks() {
+    let mut o = opts(V5);
+    o.manual_acks = true;
+    o.receive_maximum = Some(2);
+    let mut peer = Peer::connected(o);
+    let qos = [QoS::AtLeastOnce, QoS::ExactlyOnce, QoS::AtLeastOnce, QoS::ExactlyOnce, QoS::AtLeastOnce];
+    let mut broker = ScriptedBroker {
+        to_send: qos.iter().enumerate().map(|(i, q)| incoming(&format!("lab/{i}"), *q, i as u16 + 1)).collect(),
+        in_flight: 0,
+        receive_maximum: 2,
+    };
+    broker.turn(&mut peer);
+    assert_eq!(delivered(&peer.events()), [1, 2], "two delivered, nothing acknowledged yet");
+    broker.turn(&mut peer);
+    assert!(peer.events().is_empty(), "the broker holds the third back");
+    assert_eq!(peer.session.ack(peer.now, 7), Err(SessionError::NotAwaitingAck { packet_id: 7 }));
+
+    // The QoS 2 message first: PUBREC, PUBREL, PUBCOMP free one place.
+    peer.session.ack(peer.now, 2).unwrap();
+    broker.turn(&mut peer);
+    assert_eq!(delivered(&peer.events()), [3]);
+    assert_eq!(peer.session.ack(peer.now, 2), Err(SessionError::NotAwaitingAck { packet_id: 2 }), "once");
+    for id in [1, 3, 4, 5] {
+        peer.session.ack(peer.now, id).unwrap();
+        broker.turn(&mut peer);
+        let got = delivered(&peer.events());
+        assert!(got.len() <= 1, "one place freed, one message: {got:?}");
+    }
+    assert!(broker.to_send.is_empty() && broker.in_flight == 0, "all delivered and acknowledged");
+    assert!(peer.session.is_connected());
+}
+
+#[test]
+fn manual_acks_are_sent_only_on_ack_and_duplicates_are_not_delivered_twice() {
+    for v in [V311, V5] {
+        let mut o = opts(v);
+        o.manual_acks = true;
+        let mut peer = Peer::connected(o);
+        peer.broker(incoming("lab/1", QoS::AtLeastOnce, 1));
+        peer.broker(incoming("lab/2", QoS::ExactlyOnce, 2));
+        assert!(peer.sent().is_empty());
+        // The broker sends both again (DUP), as after a resumed session.
+        for (qos, id) in [(QoS::AtLeastOnce, 1), (QoS::ExactlyOnce, 2)] {
+            let Packet::Publish(p) = incoming("lab/again", qos, id) else { unreachable!() };
+            peer.broker(Packet::Publish(Publish { dup: true, ..p }));
+        }
+        assert_eq!(delivered(&peer.events()), [1, 2]);
+        assert!(peer.sent().is_empty());
+        // PUBREL before our PUBREC: out of step.
+        peer.session.ack(peer.now, 1).unwrap();
+        peer.session.ack(peer.now, 2).unwrap();
+        assert_eq!(peer.sent(), [Packet::PubAck(Ack::new(1)), Packet::PubRec(Ack::new(2))]);
+        peer.broker(Packet::PubRel(Ack::new(2)));
+        assert_eq!(peer.sent(), [Packet::PubComp(Ack::new(2))]);
+    }
+}
+
+#[test]
+fn manual_ack_while_disconnected_waits_for_the_resumed_session() {
+    let mut o = opts(V311);
+    o.manual_acks = true;
+    o.clean_start = false;
+    let mut peer = Peer::connected(o);
+    peer.broker(incoming("lab/1", QoS::AtLeastOnce, 1));
+    peer.events();
+    peer.session.handle_transport_closed(peer.now);
+    assert_eq!(peer.session.ack(peer.now, 1), Err(SessionError::NotConnected));
+    peer.session.connect(peer.now).unwrap();
+    peer.broker(Packet::ConnAck(ConnAck { session_present: true, ..ConnAck::default() }));
+    let Packet::Publish(p) = incoming("lab/1", QoS::AtLeastOnce, 1) else { unreachable!() };
+    peer.broker(Packet::Publish(Publish { dup: true, ..p }));
+    assert!(delivered(&peer.events()).is_empty(), "the caller has it already");
+    peer.sent();
+    peer.session.ack(peer.now, 1).unwrap();
+    assert_eq!(peer.sent(), [Packet::PubAck(Ack::new(1))]);
+}
+
+#[test]
+fn more_unacknowledged_messages_than_our_receive_maximum_is_0x93() {
+    for manual in [true, false] {
+        let mut o = opts(V5);
+        o.manual_acks = manual;
+        o.receive_maximum = Some(2);
+        let mut peer = Peer::connected(o);
+        // With automatic acks only QoS 2 messages awaiting PUBREL count.
+        let qos = if manual { QoS::AtLeastOnce } else { QoS::ExactlyOnce };
+        for id in 1..=3 {
+            peer.broker(incoming("lab/x", qos, id));
+        }
+        assert_eq!(peer.closed_by(), CloseReason::ProtocolViolation(ProtocolViolation::ReceiveMaximumExceeded));
+        let sent = peer.sent();
+        assert_eq!(
+            sent.last(),
+            Some(&Packet::Disconnect(Disconnect { reason: ReasonCode::RECEIVE_MAXIMUM_EXCEEDED, ..Default::default() }))
+        );
+    }
+}
+
+// ---------- The caller's transmit buffer ----------
+
+#[test]
+fn poll_transmit_appends_to_the_callers_buffer() {
+    let mut peer = Peer::connected(opts(V311));
+    peer.publish("a", b"1", QoS::AtMostOnce).unwrap();
+    let mut buf = b"kept".to_vec();
+    let n = peer.session.poll_transmit(&mut buf);
+    assert_eq!(n, buf.len() - 4);
+    assert_eq!(&buf[..4], b"kept");
+    assert_eq!(Packet::decode(V311, &Bytes::copy_from_slice(&buf[4..])).unwrap(), Packet::Publish(Publish::new("a", &b"1"[..])));
+    assert_eq!(peer.session.poll_transmit(&mut buf), 0, "nothing twice");
 }

@@ -1,5 +1,5 @@
-//! The encode/decode vectors of mqtt-packet 9.0.2 (the packet layer of MQTT.js), kept in
-//! `shared/vectors/mqtt-packet/vectors.json` beside the repository, run against this codec
+//! The encode/decode vectors of mqtt-packet 9.0.2 (the packet layer of MQTT.js, MIT), vendored
+//! in `codec/tests/data/mqtt-packet/` (see its README.md and LICENSE.md), run against this codec
 //! through a small mapping layer from mqtt-packet's JSON objects to our packet types.
 //!
 //! Every case runs, or is listed by name in [`SKIPS`] with the reason: the clause of the
@@ -16,8 +16,9 @@ use std::collections::BTreeSet;
 use json::Json;
 use webmqtt_codec::*;
 
-/// Relative to `CARGO_MANIFEST_DIR` (codec/): the repository is cloned beside `shared/`.
-const VECTORS: &str = "../../shared/vectors/mqtt-packet/vectors.json";
+/// Relative to `CARGO_MANIFEST_DIR` (codec/): vendored with the tests, so that a clone of the
+/// repository alone runs them.
+const VECTORS: &str = "tests/data/mqtt-packet/vectors.json";
 
 /// The number of cases of each kind in mqtt-packet 9.0.2's table (README.md).
 const KIND_COUNTS: [(&str, usize); 6] = [
@@ -1264,7 +1265,7 @@ fn check_skip(case: &Json, skip: &Skip, zeros: &mut Zeros) -> Result<(), String>
 fn load() -> Vec<Json> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(VECTORS);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}: the mqtt-packet vectors must be checked out in shared/ beside the repository", path.display())
+        panic!("{}: {e}: the vendored mqtt-packet vectors are missing", path.display())
     });
     match json::parse(&text).expect("vectors.json is not JSON") {
         Json::Arr(cases) => cases,

@@ -38,6 +38,9 @@ pub fn StatusBar(conn: Connection) -> impl IntoView {
                     "Cancel"
                 </button>
             </Show>
+            {move || state.diagnostics.with(|(n, last)| (*n > 0).then(|| view! {
+                <p id="diagnostics" class="note">{format!("The broker sent {n} thing{} the app let pass (last: {last}).", if *n == 1 { "" } else { "s" })}</p>
+            }))}
             {move || state.problem.get().map(|p| view! {
                 <div id="problem" class="problem" role="alert">
                     <p class="problem-message">{p.message}</p>

@@ -111,6 +111,9 @@ pub struct Connection {
     pub rate: RwSignal<f64>,
     pub last_publish: RwSignal<Option<PublishOutcome>>,
     pub publish_counts: RwSignal<PublishCounts>,
+    /// What the broker sent that the engine let pass (an ack for an id not in
+    /// flight, a tolerated deviation): how many, and the last one.
+    pub diagnostics: RwSignal<(u64, String)>,
     /// The version of the connection that is (or was last) open.
     pub version: RwSignal<ProtocolVersion>,
     /// Set right after construction: the runtime and the handle point at each other.
@@ -173,6 +176,7 @@ impl Connection {
             rate: RwSignal::new(0.0),
             last_publish: RwSignal::new(None),
             publish_counts: RwSignal::new(PublishCounts::default()),
+            diagnostics: RwSignal::new((0, String::new())),
             version: RwSignal::new(version),
             runtime: StoredValue::new_local(None),
         };
@@ -430,11 +434,12 @@ impl Runtime {
                 self.subscribe_saved(c.session_present);
             }
             Event::ConnectionRefused(r) => {
-                let mut message = r.message.to_owned();
+                let (words, hint) = problem::refusal(r.reason, conn.version.get_untracked());
+                let mut message = words.to_owned();
                 if let Some(s) = r.reason_string {
                     message.push_str(&format!(" ({s})"));
                 }
-                self.fail_permanently(Problem::new(message, r.hint));
+                self.fail_permanently(Problem::new(message, hint));
             }
             Event::Message(p) => self.receive(p),
             Event::PublishAcknowledged { packet_id, reason } => {
@@ -467,6 +472,11 @@ impl Runtime {
                         };
                     }
                 }
+            }),
+            // Counted, not shown as an error: the connection is fine.
+            Event::Diagnostic(d) => conn.diagnostics.update(|(n, last)| {
+                *n += 1;
+                *last = d.to_string();
             }),
             Event::Unsubscribed { .. } | Event::AuthReceived(_) => {}
             Event::ConnectionClosed(reason) => self.connection_closed(reason),

@@ -54,13 +54,11 @@ impl fmt::Display for DriverError {
         match self {
             Self::Io(e) => write!(f, "I/O error: {e}"),
             Self::Session(e) => write!(f, "{e}"),
+            // The codec gives codes, not sentences: the code and its name.
             Self::Refused(r) => {
-                write!(f, "{}", r.message)?;
+                write!(f, "connection refused: {}", r.reason)?;
                 if let Some(s) = &r.reason_string {
                     write!(f, " ({s})")?;
-                }
-                if !r.hint.is_empty() {
-                    write!(f, " {}", r.hint)?;
                 }
                 Ok(())
             }
@@ -109,6 +107,8 @@ pub struct Driver {
     /// Fault injection: what the session writes is thrown away, as if lost.
     drop_outgoing: bool,
     buf: Vec<u8>,
+    /// What the session wants sent, reused from write to write.
+    out: Vec<u8>,
 }
 
 impl fmt::Debug for Driver {
@@ -170,6 +170,7 @@ impl Driver {
             last_sent: None,
             drop_outgoing: false,
             buf: vec![0; 64 * 1024],
+            out: Vec::new(),
         };
         driver.open(addr, deadline)?;
         Ok(driver)
@@ -334,6 +335,15 @@ impl Driver {
         }
     }
 
+    /// With `manual_acks`: acknowledges an inbound QoS 1 or 2 message.
+    pub fn ack(&mut self, packet_id: u16) -> Result<(), DriverError> {
+        let now = self.now();
+        self.session.ack(now, packet_id)?;
+        self.flush();
+        self.drain_events();
+        Ok(())
+    }
+
     /// Sends UNSUBSCRIBE; the answer comes as [`Event::Unsubscribed`].
     pub fn unsubscribe(&mut self, filters: Vec<String>) -> Result<u16, DriverError> {
         let now = self.now();
@@ -446,19 +456,18 @@ impl Driver {
 
     /// Writes everything the session has to send; a failed write closes the transport.
     fn flush(&mut self) {
-        while let Some(bytes) = self.session.poll_transmit() {
-            if self.drop_outgoing {
-                continue;
-            }
-            let Some(stream) = self.stream.as_mut() else { return };
-            if stream.write_all(&bytes).and_then(|()| stream.flush()).is_err() {
-                self.close_stream();
-                let now = self.now();
-                self.session.handle_transport_closed(now);
-                return;
-            }
-            self.last_sent = Some(Instant::now());
+        self.out.clear();
+        if self.session.poll_transmit(&mut self.out) == 0 || self.drop_outgoing {
+            return;
         }
+        let Some(stream) = self.stream.as_mut() else { return };
+        if stream.write_all(&self.out).and_then(|()| stream.flush()).is_err() {
+            self.close_stream();
+            let now = self.now();
+            self.session.handle_transport_closed(now);
+            return;
+        }
+        self.last_sent = Some(Instant::now());
     }
 
     /// Moves the session's events into the log; when the connection is over, the

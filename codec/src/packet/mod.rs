@@ -54,7 +54,7 @@ pub enum PacketType {
 }
 
 impl PacketType {
-    fn from_nibble(n: u8) -> Option<Self> {
+    pub(crate) fn from_nibble(n: u8) -> Option<Self> {
         Some(match n {
             1 => Self::Connect,
             2 => Self::ConnAck,
@@ -210,22 +210,18 @@ impl Packet {
         if header.packet_len() != bytes.len() {
             return Err(DecodeError::LengthMismatch { declared: header.packet_len(), actual: bytes.len() });
         }
-        if header.first_byte >> 4 == PacketType::Publish as u8 {
-            let body = bytes.get(header.header_len..).unwrap_or_default();
-            if let Some(head) = Publish::decode_common_head(body, version, header.first_byte & 0x0F) {
-                let payload = bytes.slice(header.header_len + head.len..);
-                return Ok(Self::Publish(head.with_payload(payload)));
-            }
+        if let Some(publish) = Publish::take_common(&mut bytes.clone(), &header, version) {
+            return Ok(Self::Publish(publish));
         }
-        Self::decode_body(version, header.first_byte, bytes.slice(header.header_len..))
+        Self::decode_body(version, header.first_byte, &bytes.slice(header.header_len..))
     }
 
     /// Decodes the body of a packet whose fixed header has been read: any packet,
     /// PUBLISH in any form, and every malformed body, which it says what is wrong
-    /// with. (`decode` and the `Decoder` read a PUBLISH in its common form with
-    /// `Publish::decode_common_head` first.) Binary fields and a PUBLISH payload
-    /// share `body`.
-    pub(crate) fn decode_body(version: ProtocolVersion, first_byte: u8, body: Bytes) -> Result<Self, DecodeError> {
+    /// with. (`decode` and the `Decoder` take a PUBLISH in its common form with
+    /// `Publish::take_common` first.) Binary fields and a PUBLISH payload share
+    /// `body`.
+    pub(crate) fn decode_body(version: ProtocolVersion, first_byte: u8, body: &Bytes) -> Result<Self, DecodeError> {
         let packet = PacketType::from_nibble(first_byte >> 4).ok_or(DecodeError::ReservedPacketType)?;
         let flags = first_byte & 0x0F;
         if packet != PacketType::Publish && flags != packet.fixed_flags() {
@@ -234,11 +230,11 @@ impl Packet {
         if packet == PacketType::Auth && !version.is_v5() {
             return Err(DecodeError::AuthNotInVersion { version });
         }
-        let mut r = Reader::new(&body, packet);
+        let mut r = Reader::new(body, packet);
         let decoded = match packet {
             PacketType::Connect => Self::Connect(Box::new(Connect::decode(&mut r)?)),
             PacketType::ConnAck => Self::ConnAck(ConnAck::decode(&mut r, version)?),
-            PacketType::Publish => return Publish::decode(body, version, flags).map(Self::Publish),
+            PacketType::Publish => return Publish::decode(body.clone(), version, flags).map(Self::Publish),
             PacketType::PubAck => Self::PubAck(Ack::decode(&mut r, version)?),
             PacketType::PubRec => Self::PubRec(Ack::decode(&mut r, version)?),
             PacketType::PubRel => Self::PubRel(Ack::decode(&mut r, version)?),

@@ -2,11 +2,11 @@
 
 use bytes::{Buf, Bytes};
 
-use super::{check_packet_id, properties_len, read_packet_id, PacketType};
+use super::{check_packet_id, properties_len, read_packet_id, FixedHeader, PacketType};
 use crate::error::{DecodeError, EncodeError};
 use crate::topic::{TopicError, TopicName};
 use crate::wire::{self, Reader};
-use crate::{Properties, PropertyOwner, ProtocolVersion, QoS};
+use crate::{Properties, Property, PropertyOwner, ProtocolVersion, QoS};
 
 /// An application message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -56,6 +56,26 @@ impl Publish {
         Ok(Self { dup, qos, retain: flags & 0x01 != 0, topic, packet_id, properties, payload: body })
     }
 
+    /// A PUBLISH in its common form (see [`Publish::decode_common_head`]), taken
+    /// from the front of `buf`, which starts with the packet `header` describes and
+    /// holds all of it: `buf` is left just past the packet, and only the payload is
+    /// cut from it. `None`, with `buf` untouched, for anything else.
+    ///
+    /// The one decoding path of the common PUBLISH: [`super::Packet::decode`] and
+    /// the streaming `Decoder` both take it.
+    #[inline(always)] // on PUBLISH's hot path: the packet is built where the caller keeps it
+    pub(crate) fn take_common(buf: &mut Bytes, header: &FixedHeader, version: ProtocolVersion) -> Option<Self> {
+        if header.first_byte >> 4 != PacketType::Publish as u8 {
+            return None;
+        }
+        let body = buf.get(header.header_len..header.packet_len())?;
+        let head = Self::decode_common_head(body, version, header.first_byte & 0x0F)?;
+        // In bounds: `head.len` bytes of the body were just read from `buf`.
+        buf.advance(header.header_len + head.len);
+        let payload = buf.split_to(header.remaining_length.saturating_sub(head.len));
+        Some(head.with_payload(payload))
+    }
+
     /// The variable header of a PUBLISH `body` in its common form, if it is in
     /// that form: a valid topic name of ASCII characters, no longer than
     /// [`TopicName::INLINE_CAPACITY`], and no properties. `None` for everything else, malformed
@@ -65,7 +85,7 @@ impl Publish {
     /// from its buffer (one reference count per packet) rather than cutting the
     /// body and then a topic and a payload from that.
     #[inline(always)] // on PUBLISH's hot path: the packet is built where the caller keeps it
-    pub(crate) fn decode_common_head(body: &[u8], version: ProtocolVersion, flags: u8) -> Option<CommonHead> {
+    fn decode_common_head(body: &[u8], version: ProtocolVersion, flags: u8) -> Option<CommonHead> {
         let qos = QoS::from_u8((flags >> 1) & 0x03)?;
         let dup = flags & 0x08 != 0;
         if dup && qos == QoS::AtMostOnce {
@@ -110,6 +130,45 @@ impl Publish {
     #[inline(always)]
     pub(crate) fn encode(&self, version: ProtocolVersion, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         self.parts().encode(version, out)
+    }
+
+    /// Checks that the packet can be written in `version` and returns its
+    /// Remaining Length, for [`Publish::encode_measured`]: a caller that must know
+    /// the size before writing (the session, against the broker's Maximum Packet
+    /// Size) measures once and writes without measuring again.
+    #[inline]
+    pub(crate) fn measure(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        super::check_remaining_length(self.parts().body_len(version)?)
+    }
+
+    /// Writes the packet `measure` measured as `body_len` bytes of body (and that
+    /// has not changed since).
+    #[inline]
+    pub(crate) fn encode_measured(&self, version: ProtocolVersion, body_len: usize, out: &mut Vec<u8>) {
+        self.parts().write_packet(version, body_len, out);
+    }
+
+    /// Encodes the packet with a Topic Alias (5.0 §3.3.2.3.4) added to its
+    /// properties, and its topic left out unless `with_topic` (the message that
+    /// sets the alias). Returns the size of the packet written. The message itself
+    /// is not changed (nor copied, but for its property list).
+    pub(crate) fn encode_with_alias(
+        &self,
+        version: ProtocolVersion,
+        alias: u16,
+        with_topic: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<usize, EncodeError> {
+        let properties = self.properties.clone().with(Property::TopicAlias(alias));
+        let mut parts = PublishParts { properties: &properties, ..self.parts() };
+        if !with_topic {
+            parts.topic = "";
+            parts.topic_check = Err(TopicError::Empty);
+            parts.topic_inline = None;
+        }
+        let start = out.len();
+        parts.encode(version, out)?;
+        Ok(out.len() - start)
     }
 
     /// The fields the packet's bytes are made of, borrowed.
@@ -170,6 +229,14 @@ impl PublishParts<'_> {
     #[inline(always)]
     pub(crate) fn encode(&self, version: ProtocolVersion, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let body_len = super::check_remaining_length(self.body_len(version)?)?;
+        self.write_packet(version, body_len, out);
+        Ok(())
+    }
+
+    /// Writes the whole packet, whose body `body_len` has been measured (and
+    /// checked) by `body_len` and `check_remaining_length`.
+    #[inline(always)]
+    pub(crate) fn write_packet(&self, version: ProtocolVersion, body_len: usize, out: &mut Vec<u8>) {
         let (remaining_length, len) = wire::var_int_bytes(body_len);
         out.reserve(1 + len + body_len);
         let first_byte = (PacketType::Publish as u8) << 4 | self.flags();
@@ -199,7 +266,6 @@ impl PublishParts<'_> {
             _ => out.extend_from_slice(self.topic.as_bytes()),
         }
         self.write_after_topic(version, out);
-        Ok(())
     }
 
     pub(crate) fn flags(&self) -> u8 {

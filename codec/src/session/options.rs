@@ -4,7 +4,7 @@ use core::time::Duration;
 
 use bytes::Bytes;
 
-use crate::{Connect, Properties, Property, ProtocolVersion, Will};
+use crate::{Connect, Disconnect, Properties, Property, ProtocolVersion, ReasonCode, Will};
 
 /// Everything CONNECT can say, and how the engine behaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,40 @@ pub struct ConnectOptions {
     pub use_topic_aliases: bool,
     /// How long to wait for CONNACK before declaring the connection dead.
     pub connect_timeout: Duration,
+    /// When a CONNACK says the broker holds no session for us, subscribe again to
+    /// what it had granted (reported in `Connected::resubscribed`). Off by default:
+    /// then the engine forgets those subscriptions, as the broker did, and a clean
+    /// start is clean. See the session documentation.
+    pub resubscribe_on_lost_session: bool,
+    /// Inbound QoS 1 and 2 messages are acknowledged (PUBACK, PUBREC) only when the
+    /// caller calls `Session::ack`, once it has taken care of them: our Receive
+    /// Maximum then holds the broker back until it does. Off by default: the
+    /// engine acknowledges each message as it delivers it.
+    pub manual_acks: bool,
+}
+
+/// What a DISCONNECT says (5.0 §3.14), for `Session::disconnect_with`. The
+/// default is a Normal disconnection with no properties, all that 3.x can say.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DisconnectRequest {
+    /// Normal disconnection (0x00), Disconnect with Will Message (0x04: the broker
+    /// publishes our will), or an error a client may report.
+    pub reason: ReasonCode,
+    /// A new Session Expiry Interval, in seconds; non-zero only if CONNECT's was.
+    pub session_expiry_interval: Option<u32>,
+    pub reason_string: Option<String>,
+    pub user_properties: Vec<(String, String)>,
+}
+
+impl DisconnectRequest {
+    /// The DISCONNECT packet.
+    pub(crate) fn packet(&self) -> Disconnect {
+        let mut properties = Properties::new();
+        properties.extend(self.session_expiry_interval.map(Property::SessionExpiryInterval));
+        properties.extend(self.reason_string.clone().map(Property::ReasonString));
+        properties.extend(self.user_properties.iter().map(|(k, v)| Property::UserProperty(k.clone(), v.clone())));
+        Disconnect { reason: self.reason, properties }
+    }
 }
 
 impl ConnectOptions {
@@ -58,6 +92,8 @@ impl ConnectOptions {
             authentication_data: None,
             use_topic_aliases: false,
             connect_timeout: Duration::from_secs(30),
+            resubscribe_on_lost_session: false,
+            manual_acks: false,
         }
     }
 
