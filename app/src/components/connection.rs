@@ -39,6 +39,19 @@ pub fn ConnectionPanel(conn: Connection) -> impl IntoView {
         }
     };
     let is_v5 = move || settings.with(|s| s.version.is_v5());
+    let disconnect_expiry = RwSignal::new(String::new());
+    let disconnect_error = RwSignal::new(None::<String>);
+    let disconnect_with = move |send_will: bool| {
+        let text = disconnect_expiry.get_untracked();
+        let expiry = match text.trim() {
+            "" => Ok(None),
+            t => t.parse::<u32>().map(Some).map_err(|_| {
+                format!("Session expiry is a number of seconds (0 to 4294967295), not \"{t}\".")
+            }),
+        };
+        let result = expiry.and_then(|e| conn.disconnect_with(send_will, e));
+        disconnect_error.set(result.err());
+    };
 
     view! {
         <form class="panel connection" aria-labelledby="connection-heading" on:submit=connect novalidate>
@@ -165,6 +178,25 @@ pub fn ConnectionPanel(conn: Connection) -> impl IntoView {
                 <button id="disconnect" type="button" disabled=move || !busy()
                     on:click=move |_| conn.disconnect()>"Disconnect"</button>
             </div>
+            <Show when=move || is_v5() && matches!(conn.status.get(), Status::Connected { .. })>
+                <details class="disconnect-options">
+                    <summary>"Disconnect options (MQTT 5.0)"</summary>
+                    <label for="disconnect-session-expiry">"Session expiry from now on (s, empty: unchanged)"</label>
+                    <input id="disconnect-session-expiry" type="text" inputmode="numeric"
+                        prop:value=move || disconnect_expiry.get()
+                        on:input=move |ev| disconnect_expiry.set(event_target_value(&ev))
+                        aria-describedby="disconnect-error" />
+                    <div class="actions">
+                        <button id="disconnect-with-will" type="button" on:click=move |_| disconnect_with(true)>
+                            "Disconnect and send will"
+                        </button>
+                        <button id="disconnect-with-expiry" type="button" on:click=move |_| disconnect_with(false)>
+                            "Disconnect"
+                        </button>
+                    </div>
+                    {move || disconnect_error.get().map(|e| view! { <p class="field-error" id="disconnect-error" role="alert">{e}</p> })}
+                </details>
+            </Show>
         </form>
     }
 }

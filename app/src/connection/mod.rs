@@ -14,8 +14,10 @@ use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use webmqtt_codec::session::{CloseReason, Event, Session};
-use webmqtt_codec::{topic_matches, validate_topic_filter, ProtocolVersion, Publish, QoS, SubscribeFilter, SubscriptionOptions};
+use webmqtt_codec::session::{CloseReason, DisconnectRequest, Event, Session};
+use webmqtt_codec::{
+    topic_matches, validate_topic_filter, ProtocolVersion, Publish, QoS, ReasonCode, SubscribeFilter, SubscriptionOptions,
+};
 
 use crate::feed::{feed_message, Feed, FeedMessage, RateMeter};
 use crate::ingest::{ingest, Models};
@@ -292,6 +294,30 @@ impl Connection {
             rt.conn.status.set(Status::Disconnected);
             rt.mark_subscriptions(SubscriptionState::NotSubscribed);
         });
+    }
+
+    /// MQTT 5.0: DISCONNECT with a reason (0x04 asks the broker to publish our
+    /// will) and a new session expiry; then closes, no reconnect. Refused (and
+    /// still connected) when the engine cannot send it, e.g. a non-zero session
+    /// expiry after a CONNECT with none [MQTT-3.14.2-2].
+    pub fn disconnect_with(&self, send_will: bool, session_expiry: Option<u32>) -> Result<(), String> {
+        self.try_with(|rt| {
+            let transport = rt.connected_transport().ok_or_else(|| "Not connected.".to_owned())?;
+            let request = DisconnectRequest {
+                reason: if send_will { ReasonCode::DISCONNECT_WITH_WILL_MESSAGE } else { ReasonCode::NORMAL_DISCONNECTION },
+                session_expiry_interval: session_expiry,
+                reason_string: None,
+                user_properties: Vec::new(),
+            };
+            transport.with_session(|s, now| s.disconnect_with(now, request)).map_err(|e| e.to_string())?;
+            rt.stay_down = true;
+            rt.reconnect_timer = None;
+            rt.transport = None;
+            transport.close();
+            rt.conn.status.set(Status::Disconnected);
+            rt.mark_subscriptions(SubscriptionState::NotSubscribed);
+            Ok(())
+        })
     }
 
     /// Tries again at once instead of waiting for the back-off.

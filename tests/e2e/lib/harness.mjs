@@ -224,23 +224,29 @@ export async function makeCertificates(dir) {
  * anonymous refused, user `alice` / password `secret`).
  */
 export class Mosquitto {
-  constructor(dir, ports, certs, { auth }) {
+  constructor(dir, ports, certs, { auth, persistence = false }) {
     this.dir = dir;
     this.ports = ports;
     this.certs = certs;
     this.auth = auth;
+    this.persistence = persistence;
     this.child = null;
     this.logFile = path.join(dir, 'mosquitto.log');
     this.startCount = 0;
   }
 
-  static async create({ wss = false, auth = false } = {}) {
+  /**
+   * `persistence`: sessions and queued messages are saved to disk (in its temp
+   * dir) and restored by `restart()`, so that a broker killed by `kill()` comes
+   * back with them (see `persistenceConfig`).
+   */
+  static async create({ wss = false, auth = false, persistence = false } = {}) {
     const dir = await tempDir('mosquitto');
     const ports = { mqtt: await freePort(), ws: await freePort() };
     if (wss) ports.wss = await freePort();
     if (auth) ports.auth = await freePort();
     const certs = wss ? await makeCertificates(dir) : null;
-    const broker = new Mosquitto(dir, ports, certs, { auth });
+    const broker = new Mosquitto(dir, ports, certs, { auth, persistence });
     await broker.writeConfig();
     return broker;
   }
@@ -250,7 +256,7 @@ export class Mosquitto {
     const lines = [
       '# Written by tests/e2e/lib/harness.mjs. Loopback only.',
       'per_listener_settings true',
-      'persistence false',
+      ...(this.persistence ? await this.persistenceConfig() : ['persistence false']),
       'log_dest stderr',
       'log_type all',
       `listener ${ports.mqtt} 127.0.0.1`,
@@ -313,6 +319,53 @@ export class Mosquitto {
 
   async log() {
     return fsp.readFile(this.logFile, 'utf8').catch(() => '(no log)');
+  }
+
+  /**
+   * With `persistence`: its database in `<dir>/db/` (writable by the user
+   * `mosquitto`, which it drops to when started as root), saved after every
+   * change (autosave_on_changes, interval 1), not once a second: a SIGKILL then
+   * loses at most what the main loop was handling, not a second of messages. And
+   * no limit on queued QoS 1/2 messages per client (the default, 1000, drops the
+   * rest of a flood to a slow or reconnecting client without a word).
+   */
+  async persistenceConfig() {
+    const db = path.join(this.dir, 'db');
+    await fsp.mkdir(db, { recursive: true });
+    await fsp.chmod(db, 0o777);
+    return ['persistence true', `persistence_location ${db}/`, 'persistence_file mosquitto.db',
+      'autosave_on_changes true', 'autosave_interval 1', 'max_queued_messages 0'];
+  }
+
+  /** Kills it by its pid with SIGKILL (no chance to save or say goodbye); resolves once it has exited. */
+  async kill() {
+    const child = this.child;
+    this.child = null;
+    if (child) await stopChild(child, 'SIGKILL');
+  }
+
+  /** Kills it if it runs, and starts it again: same config, same ports (and, with `persistence`, same database). */
+  async restart() {
+    await this.kill();
+    await this.start();
+  }
+
+  /**
+   * `mosquitto_pub -l` (a message per line of its stdin) on the plain listener,
+   * with `args`, tracked by pid. Write lines to `child.stdin` and end it; it
+   * exits once the last one is acknowledged. `exited` resolves with its code or
+   * signal; `stop()` ends it (TERM, then KILL) if it still runs.
+   */
+  publishLines(args) {
+    const child = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(this.ports.mqtt), '-l', ...args],
+      { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (child.pid) track(child);
+    let output = '';
+    child.on('error', (e) => (output += `spawn: ${e.message}\n`));
+    for (const s of [child.stdout, child.stderr]) s.on('data', (d) => (output += d));
+    child.stdin.on('error', () => {});
+    const exited = new Promise((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig)));
+    return { child, exited, output: () => output, stop: () => stopChild(child) };
   }
 
   async remove() {
