@@ -34,7 +34,19 @@ function describeViolations(list) {
   ].join('\n')).join('\n');
 }
 
+/**
+ * The app's stylesheet is applied: an audit without it (e.g. a dist/ whose CSS does
+ * not match index.html's integrity hash, which the browser then blocks) proves nothing.
+ */
+async function assertStyled(page) {
+  const sheets = await page.evaluate(() => [...document.querySelectorAll('link[rel="stylesheet"]')]
+    .map((l) => ({ href: l.href, rules: l.sheet ? l.sheet.cssRules.length : null })));
+  assert.ok(sheets.length > 0 && sheets.every((s) => s.rules > 0),
+    `the app's stylesheet is not applied (blocked, e.g. its integrity hash does not match dist/): ${JSON.stringify(sheets)}`);
+}
+
 async function audit(page, state) {
+  await assertStyled(page);
   const found = await violations(page);
   assert.equal(found.length, 0, `axe found ${found.length} violation(s) at "${state}":\n${describeViolations(found)}`);
 }
@@ -112,6 +124,7 @@ describe('accessibility (axe-core): no violations at any main state', { timeout:
     await app.openTab('messages');
     await page.setViewportSize({ width: 390, height: 844 });
     try {
+      await assertStyled(page);
       await page.locator('#connections-menu').waitFor({ state: 'visible', timeout: 5_000 });
       await app.rows('a11y/room1/temp').first().waitFor({ timeout: 5_000 });
       const folded = await violations(page);
@@ -157,6 +170,8 @@ describe('accessibility (axe-core): no violations at any main state', { timeout:
     await page.click('#theme-toggle');
     await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached', timeout: 5_000 });
     await audit(page, 'dark theme (connected, all view)');
-    assert.deepEqual(app.errors, []);
+    const distinct = [...new Set(app.errors.map((e) => e.split('\n').slice(0, 2).join(' ')))];
+    assert.deepEqual(distinct, [],
+      `the page reported ${app.errors.length} error(s) on the way; the first in full:\n${(app.errors[0] ?? '').slice(0, 2500)}`);
   });
 });
