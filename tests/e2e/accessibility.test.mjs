@@ -167,9 +167,27 @@ describe('accessibility (axe-core): no violations at any main state', { timeout:
     const app = await tab.get();
     const { page } = app;
     // Theme: system → dark.
+    await assertStyled(page);
     await page.click('#theme-toggle');
     await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached', timeout: 5_000 });
-    await audit(page, 'dark theme (connected, all view)');
+    const dark = await violations(page);
+    // The theme the system asks for (prefers-color-scheme: dark, the toggle on "system").
+    await page.click('#theme-toggle'); // dark → light
+    await page.click('#theme-toggle'); // light → system
+    await page.locator('html:not([data-theme])').waitFor({ state: 'attached', timeout: 5_000 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    let system;
+    try {
+      await assertStyled(page);
+      assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'dark',
+        'the system\'s dark scheme is followed');
+      system = await violations(page);
+    } finally {
+      await page.emulateMedia({ colorScheme: null });
+    }
+    const all = [...dark.map((v) => ({ ...v, help: `[toggle: dark] ${v.help}` })),
+      ...system.map((v) => ({ ...v, help: `[system: prefers-color-scheme dark] ${v.help}` }))];
+    assert.equal(all.length, 0, `axe found ${all.length} violation(s) in the dark theme (connected, all view):\n${describeViolations(all)}`);
     const distinct = [...new Set(app.errors.map((e) => e.split('\n').slice(0, 2).join(' ')))];
     assert.deepEqual(distinct, [],
       `the page reported ${app.errors.length} error(s) on the way; the first in full:\n${(app.errors[0] ?? '').slice(0, 2500)}`);
