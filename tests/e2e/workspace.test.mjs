@@ -343,13 +343,35 @@ describe('two connections to two brokers at once', { timeout: 180_000 }, () => {
       await waitDot(page, a, 'connected');
       await waitDot(page, b, 'connected');
 
-      // The same topics on both brokers, one broker then the other.
+      // The same topics on both brokers, one broker then the other, each received
+      // before the next is sent (two brokers deliver in no set order between them).
       const N = 8;
+      const names = { [a]: 'Broker A', [b]: 'Broker B' };
+      const prefix = { [a]: 'A-', [b]: 'B-' };
+      await setScope(page, 'all');
       for (let i = 1; i <= N; i++) {
         await mosquittoPub(f.a, ['-t', `mix/t${i}`, '-q', '1', '-m', `A-${i}`]);
+        await waitReceived(page, 2 * i - 1);
         await mosquittoPub(f.b, ['-t', `mix/t${i}`, '-q', '1', '-m', `B-${i}`]);
+        await waitReceived(page, 2 * i);
       }
-      // B is selected: its own feed has only its messages.
+      // All connections: 2N rows, each marked with the connection it came from.
+      // (The tags are checked at the end, so that what follows is checked too.)
+      const untagged = [];
+      const checkAll = async (when) => {
+        const shown = await domRows(page);
+        assert.equal(shown.length, 2 * N, `${when}: every row is in view: ${JSON.stringify(shown)}`);
+        for (const r of shown) {
+          assert.ok(r.preview.startsWith(prefix[r.connection]), `${when}: row data-connection matches its broker: ${JSON.stringify(r)}`);
+        }
+        untagged.push(...shown.filter((r) => r.tag !== names[r.connection]).map((r) => ({ when, ...r })));
+        // Newest first, interleaved as received: B-8, A-8, B-7, A-7, …
+        assert.deepEqual(shown.map((r) => r.preview),
+          Array.from({ length: N }, (_, k) => [`B-${N - k}`, `A-${N - k}`]).flat(), `${when}: rows in the order received`);
+      };
+      await checkAll('all connections, rows drawn in this view');
+      // One connection's feed: only its own rows, untagged.
+      await setScope(page, 'selected');
       await waitReceived(page, N);
       for (const r of await domRows(page)) {
         assert.equal(r.connection, b, `B's feed shows only B's rows: ${JSON.stringify(r)}`);
@@ -361,22 +383,10 @@ describe('two connections to two brokers at once', { timeout: 180_000 }, () => {
         assert.equal(r.connection, a, `A's feed shows only A's rows: ${JSON.stringify(r)}`);
         assert.match(r.preview, /^A-\d+$/);
       }
-
-      // All connections: 2N rows, each marked with the connection it came from.
+      // Back to all connections, from A's feed.
       await setScope(page, 'all');
       await waitReceived(page, 2 * N);
-      const names = { [a]: 'Broker A', [b]: 'Broker B' };
-      const prefix = { [a]: 'A-', [b]: 'B-' };
-      const shown = await domRows(page);
-      assert.equal(shown.length, 2 * N, `every row is in view: ${JSON.stringify(shown)}`);
-      for (const r of shown) {
-        assert.ok(r.preview.startsWith(prefix[r.connection]), `row data-connection matches its broker: ${JSON.stringify(r)}`);
-      }
-      // Checked at the end (so that what follows is checked too): every row names its connection.
-      const untagged = shown.filter((r) => r.tag !== names[r.connection]);
-      // Newest first, interleaved as sent: B-8, A-8, B-7, A-7, …
-      assert.deepEqual(shown.map((r) => r.preview),
-        Array.from({ length: N }, (_, k) => [`B-${N - k}`, `A-${N - k}`]).flat(), 'rows in the order received');
+      await checkAll('all connections, after viewing A alone');
       // The export says the same.
       const rows = parseExport('ndjson', (await exportFeed(page, 'ndjson')).text);
       assert.equal(rows.length, 2 * N);
