@@ -141,6 +141,19 @@ ensure_npm_packages() {
     (cd "$dir" && timeout --foreground -k 30 600 npm ci --no-audit --no-fund </dev/null)
 }
 
+# wasm-opt for `trunk build --release` (index.html asks for -Oz): binaryen 132
+# from the npm package pinned in tools/binaryen/package-lock.json (Debian's
+# binaryen is too old for today's rustc output), put first on PATH, where
+# Trunk finds it (Trunk.toml: [tools] wasm_opt = "version_132").
+ensure_build_tools() {
+    ensure_npm_packages tools/binaryen || return 1
+    case ":$PATH:" in
+    *":$PWD/tools/binaryen/node_modules/.bin:"*) ;;
+    *) PATH="$PWD/tools/binaryen/node_modules/.bin:$PATH" ;;
+    esac
+    export PATH
+}
+
 # --- processes and cleanup ---------------------------------------------------
 
 WEBMQTT_PIDS=()      # background processes to stop on exit (webmqtt_track)

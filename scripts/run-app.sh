@@ -20,6 +20,7 @@ ensure_wasm_target
 ensure_wasm_bindgen
 ensure_trunk
 ensure_mosquitto
+ensure_build_tools || webmqtt_die "could not install wasm-opt (npm package binaryen)"
 
 if webmqtt_port_open 127.0.0.1 "$APP_PORT"; then
     webmqtt_die "127.0.0.1:$APP_PORT is already in use; set WEBMQTT_APP_PORT to a free port"

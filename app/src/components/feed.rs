@@ -165,12 +165,19 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
     };
     let resize = move |delta: f64| detail_width.update(|w| *w = (*w + delta).clamp(DETAIL_MIN, DETAIL_MAX));
     let dragging = RwSignal::new(None::<(f64, f64)>);
-    let _move = window_event_listener(leptos::ev::pointermove, move |ev| {
-        if let Some((start_x, start_w)) = dragging.get_untracked() {
-            detail_width.set((start_w - (f64::from(ev.client_x()) - start_x)).clamp(DETAIL_MIN, DETAIL_MAX));
+    // Window listeners outlive the panel unless removed with it.
+    let on_move = window_event_listener(leptos::ev::pointermove, move |ev| {
+        if let Some((start_x, start_w)) = dragging.try_get_untracked().flatten() {
+            detail_width.try_set((start_w - (f64::from(ev.client_x()) - start_x)).clamp(DETAIL_MIN, DETAIL_MAX));
         }
     });
-    let _up = window_event_listener(leptos::ev::pointerup, move |_| dragging.set(None));
+    let on_up = window_event_listener(leptos::ev::pointerup, move |_| {
+        dragging.try_set(None);
+    });
+    on_cleanup(move || {
+        on_move.remove();
+        on_up.remove();
+    });
 
     view! {
         <section class="panel feed" aria-labelledby="feed-heading">
@@ -250,7 +257,7 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                     }>
                     <div class="feed-spacer" style:height=total_height>
                         <ol id="feed-list" class="feed-list" node_ref=list style:transform=offset>
-                            <For each=move || window.get() key=|(_, m, _)| (m.connection, m.seq) let:row>
+                            <For each=move || window.get() key=|(_, m, label)| (m.connection, m.seq, label.is_some()) let:row>
                                 <FeedRow message=row.1 label=row.2 selected=selected />
                             </For>
                         </ol>
