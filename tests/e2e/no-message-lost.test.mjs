@@ -24,8 +24,19 @@
 //   of messages it had already acknowledged when it is SIGKILLed (tried with
 //   mosquitto_pub and mosquitto_sub alone: 10 of 10,000 lost): that would test the
 //   broker, not the app.
-// - The kills happen at fixed points of the flood (after 3,000 and 6,500 messages seen
-//   by the receiving side), the broker stays down ~1 s.
+// - Even so, mosquitto 2.0.11 sends PUBACK before it saves (its log: "Sending PUBACK
+//   to …" then "Saving in-memory database"). A SIGKILL in between loses a message the
+//   publisher has handed off for good; seen in item 14 (twice in 2 runs: the message
+//   was never on the app's WebSocket, the restarted broker had no copy, mosquitto_pub
+//   had its PUBACK). No client can make up for that, so in item 14 mosquitto_pub is
+//   paused (SIGSTOP) until the broker has saved after its last PUBACK to it, and the
+//   kill comes then, while the broker is still delivering to the app. In item 13 the
+//   app's PUBACKs go out over WebSocket, after the save, and the subscriber (TCP) has
+//   the message already: no pause is needed there.
+// - Where the kills land: item 13, when the broker's log shows 1,500 of the app's
+//   PUBLISH packets, then 3,000 more after the first restart (mosquitto takes all
+//   10,000 in about a second, so the trigger is its log, read every 10 ms, not the
+//   page); item 14, when the app has received 5,000. The broker stays down ~1 s.
 // - The feed keeps 20,000 messages (not the default 10,000), so that duplicates cannot
 //   push a distinct message out of the buffer before it is exported.
 
@@ -128,10 +139,11 @@ async function pageState(app) {
  * connected again. Returns the times, in ms, from the broker's restart to the app's
  * CONNACK-confirmed "connected" status.
  */
-async function killAndRestart(broker, app) {
+async function killAndRestart(broker, app, afterKill = async () => {}) {
   const oldPid = broker.pid;
   await broker.kill();
   const killedAt = Date.now();
+  await afterKill();
   await waitUntil(async () => (await statusLog(app)).some((s) => s.t >= killedAt - 50 && !isConnected(s.cls)), 15_000,
     'the app to notice that the broker is gone');
   await sleep(DOWN_MS);
@@ -167,29 +179,41 @@ async function pastePayload(app, text) {
 }
 
 /**
- * Resolves with the app's count of acknowledged messages (from #publish-acks) as soon
- * as it reaches `n`: the page watches it and calls back (exposed function), with no
- * polling delay, so that a kill lands mid-flow.
+ * Counts the broker's log lines that contain `what`, written from now on (the log is
+ * read incrementally). `reach(n, ms)` resolves as soon as there are `n` of them,
+ * polling every 10 ms, so that a kill lands where it is meant to.
  */
-async function ackedPasses(app, n) {
-  const name = `__nmlAcked${n}`;
-  let resolve;
-  const passed = new Promise((r) => (resolve = r));
-  await app.page.exposeFunction(name, (count) => resolve(count));
-  await app.page.evaluate(({ name, n }) => {
-    const el = document.querySelector('#publish-acks');
-    const check = () => {
-      const count = Number(el.textContent.match(/^(\d+) of /)?.[1] ?? 0);
-      if (count >= n) {
-        observer.disconnect();
-        window[name](count);
+async function logCounter(broker, what) {
+  let offset = (await fsp.stat(broker.logFile)).size;
+  let rest = '';
+  let n = 0;
+  const read = async () => {
+    const fh = await fsp.open(broker.logFile, 'r');
+    try {
+      const { size } = await fh.stat();
+      if (size > offset) {
+        const { buffer } = await fh.read(Buffer.alloc(size - offset), 0, size - offset, offset);
+        offset = size;
+        const lines = (rest + buffer.toString('latin1')).split('\n');
+        rest = lines.pop();
+        n += lines.filter((l) => l.includes(what)).length;
       }
-    };
-    const observer = new MutationObserver(check);
-    observer.observe(el, { subtree: true, childList: true, characterData: true });
-    check();
-  }, { name, n });
-  return passed;
+    } finally {
+      await fh.close();
+    }
+    return n;
+  };
+  return {
+    read,
+    async reach(target, ms, whatFor) {
+      const end = Date.now() + ms;
+      while ((await read()) < target) {
+        if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${whatFor} (${n} of ${target})`);
+        await sleep(10);
+      }
+      return n;
+    },
+  };
 }
 
 /** Opens the app and connects it with a fixed client id and clean session off. */
@@ -228,25 +252,31 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
         await app.page.selectOption('#publish-qos', '1');
         await app.page.setChecked('#publish-lines', true);
         await pastePayload(app, expected.join('\n'));
-        let passed = ackedPasses(app, 1_500);
+        let counter = await logCounter(broker, 'Received PUBLISH from webmqtt-nml-publisher ');
         const started = Date.now();
         await app.page.click('#publish');
         // All 10,000 are in the app's count at once (acknowledged or awaiting an ack).
         await app.page.locator('#publish-acks').filter({ hasText: ` of ${N} QoS 1/2 messages acknowledged` })
           .waitFor({ timeout: 15_000 });
 
-        // The kills come while the app still has thousands of messages the broker
-        // has not acknowledged (it acknowledges 10,000 in 2–3 s): the page itself
-        // says when its count passes 1,500 and then 6,000, and the broker is killed
-        // at once.
+        // The kills come while the app still has thousands of messages in flight:
+        // mosquitto takes in all 10,000 in about a second (and the page counts the
+        // acknowledgements later still), so the trigger is the broker's own log, when
+        // it has received 1,500 of the app's PUBLISH packets, and after the restart
+        // 3,000 more (the app's resends).
         const acks = app.page.locator('#publish-acks');
+        const acked = async () => (await acks.textContent()).match(/^(\d+) of /)?.[1] ?? '0';
         const distinct = () => new Set(sub.messages.map((m) => m.payload.toString('utf8')));
         const restarts = [];
-        for (const at of [1_500, 6_000]) {
-          const n = await withTimeout(passed, 120_000, `the app to count ${at} acknowledgements`)
+        for (const at of [1_500, 3_000]) {
+          const n = await counter.reach(at, 60_000, "the broker to receive the app's messages")
             .catch(async (e) => { throw new Error(`${e.message}: ${await pageState(app)}`); });
-          restarts.push({ acked: n, at: sub.messages.length, ...await killAndRestart(broker, app) });
-          if (at === 1_500) passed = ackedPasses(app, 6_000);
+          let shown;
+          const restart = await killAndRestart(broker, app, async () => {
+            counter = await logCounter(broker, 'Received PUBLISH from webmqtt-nml-publisher ');
+            shown = await acked();
+          });
+          restarts.push({ received: n, acked: shown, ...restart });
         }
 
         // Every payload reaches the subscriber (bounded), and the app counts every ack.
@@ -258,8 +288,8 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
         const dups = sub.messages.length - got.size;
         const dupMarked = sub.output.match(/received PUBLISH \(d1/g)?.length ?? 0;
         for (const [i, r] of restarts.entries()) {
-          report(t, `restart ${i + 1} (after ${r.acked} acknowledgements in the app, ${r.at} messages at the subscriber, ` +
-            `broker down ${r.down} ms): ` +
+          report(t, `restart ${i + 1} (killed after receiving ${r.received} of the app's PUBLISH packets ` +
+            `${i ? 'since the first restart ' : ''}(the page showed ${r.acked} acknowledged at the kill); broker down ${r.down} ms): ` +
             `the app was connected again ${r.fromListening} ms after the broker listened ` +
             `(${r.fromSpawn} ms after its process started)`);
         }
