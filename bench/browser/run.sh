@@ -45,6 +45,7 @@ else
     ensure_wasm_target
     ensure_wasm_bindgen
     ensure_trunk
+    ensure_build_tools
     log "build: app (trunk build --release -> dist/)"
     trunk build --release
 fi

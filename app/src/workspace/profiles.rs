@@ -217,7 +217,7 @@ impl Profiles {
     }
 
     /// Adds the profiles of an exported file, each under a new id (and a
-    /// unique name); returns how many were added.
+    /// unique name), keeping its colour; returns the new ids.
     pub fn import_json(&mut self, text: &str) -> Result<Vec<ConnectionId>, ProfilesError> {
         let file = parse_file(text)?;
         let mut added = Vec::new();
@@ -225,7 +225,7 @@ impl Profiles {
             let mut p = stored.into_profile();
             p.id = self.next_id();
             p.name = self.unique_name(&p.name);
-            p.colour = Profile::new(p.id, String::new(), ConnectionSettings::default()).colour;
+            // The colour stays: it is how the user knows the connection's rows.
             added.push(p.id);
             self.profiles.push(p);
         }
@@ -463,6 +463,7 @@ mod tests {
         assert_eq!(imported.settings.password, "");
         assert_eq!(imported.subscriptions, ps.get(lab).unwrap().subscriptions);
         assert_eq!(imported.publish_payload, "{\"b\":1,\"a\":2}");
+        assert_eq!(imported.colour, ps.get(lab).unwrap().colour);
     }
 
     #[test]
