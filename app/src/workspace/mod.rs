@@ -22,6 +22,8 @@ use stored_history::StoredHistory;
 /// localStorage keys.
 const PROFILES_KEY: &str = "webmqtt.profiles";
 const SELECTED_KEY: &str = "webmqtt.selected";
+/// How long the profiles must be still before they are saved.
+const SAVE_DELAY_MS: u32 = 300;
 
 /// Which messages the feed shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -121,20 +123,38 @@ impl Workspace {
         ws
     }
 
-    /// Saves the profiles whenever any of their fields changes.
+    /// Saves the profiles whenever any of their fields changes: once things
+    /// have been still for a moment, not on every keystroke (a pasted payload
+    /// of 10,000 lines fires an input event per line when typed by a tool).
     fn save_on_change(self) {
+        let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
         Effect::new(move |_| {
-            let json = self.profiles_tracked().to_storage_json();
-            let selected = self.selected.get().0.to_string();
-            let Some(storage) = local_storage() else { return };
-            if storage.set_item(PROFILES_KEY, &json).is_err() || storage.set_item(SELECTED_KEY, &selected).is_err() {
-                self.notice.set(Some(
-                    "This browser did not let WebMQTT save your connections (storage full, or disabled for \
-                     this site): they will be gone after a reload."
-                        .into(),
-                ));
+            self.connections.with(|cs| cs.iter().for_each(|c| drop(c.profile())));
+            self.selected.track();
+            let save = gloo_timers::callback::Timeout::new(SAVE_DELAY_MS, move || self.save());
+            // Replacing the timer cancels the one before.
+            pending.set_value(Some(save));
+        });
+        // A reload right after a change still keeps it.
+        let flush = window_event_listener(leptos::ev::pagehide, move |_| {
+            if pending.try_update_value(|p| p.take()).flatten().is_some() {
+                self.save();
             }
         });
+        on_cleanup(move || flush.remove());
+    }
+
+    fn save(self) {
+        let json = self.profiles_untracked().to_storage_json();
+        let selected = self.selected.get_untracked().0.to_string();
+        let Some(storage) = local_storage() else { return };
+        if storage.set_item(PROFILES_KEY, &json).is_err() || storage.set_item(SELECTED_KEY, &selected).is_err() {
+            self.notice.set(Some(
+                "This browser did not let WebMQTT save your connections (storage full, or disabled for \
+                 this site): they will be gone after a reload."
+                    .into(),
+            ));
+        }
     }
 
     fn profiles_tracked(&self) -> Profiles {
