@@ -5,6 +5,7 @@
 //! What a connection's form holds is its profile ([`Connection::profile`]);
 //! everything else here lives as long as the page.
 
+mod frame_batch;
 pub mod reconnect;
 
 use std::cell::RefCell;
@@ -12,8 +13,6 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use webmqtt_codec::session::{CloseReason, DisconnectRequest, Event, Session};
 use webmqtt_codec::{
     topic_matches, validate_topic_filter, ProtocolVersion, Publish, QoS, ReasonCode, SubscribeFilter, SubscriptionOptions,
@@ -29,6 +28,7 @@ use crate::transport::{Transport, TransportEvent};
 use crate::ttn::TtnLog;
 use crate::workspace::profiles::{Profile, SavedSubscription};
 use crate::workspace::ConnectionId;
+use frame_batch::FrameBatch;
 use reconnect::reconnect_delay_ms;
 
 /// The connection as the status bar and the list's dot show it.
@@ -135,8 +135,7 @@ struct Runtime {
     /// The user asked to be disconnected, or the broker refused: no reconnect.
     stay_down: bool,
     /// Messages received since the last animation frame.
-    pending: Vec<FeedMessage>,
-    frame: Option<Closure<dyn FnMut()>>,
+    batch: FrameBatch<FeedMessage>,
     rate: RateMeter,
     /// Called with each frame's messages after they reached the models
     /// (the workspace stores them as history).
@@ -191,8 +190,7 @@ impl Connection {
                 attempt: 0,
                 ever_connected: false,
                 stay_down: true,
-                pending: Vec::new(),
-                frame: None,
+                batch: FrameBatch::default(),
                 rate: RateMeter::default(),
                 on_batch: None,
             })
@@ -579,26 +577,17 @@ impl Runtime {
         self.conn.status.set(Status::Disconnected);
     }
 
-    /// Messages are collected and shown once per animation frame, never one DOM
-    /// update per message.
     fn receive(&mut self, publish: Publish) {
         let colours: Vec<usize> = self.conn.subscriptions.with_untracked(|subs| {
             subs.iter().filter(|s| topic_matches(&s.filter, &publish.topic)).map(|s| s.colour).collect()
         });
-        self.pending.push(feed_message(self.conn.id, wall_clock_ms(), &publish, colours));
-        if self.frame.is_none() {
-            let weak = self.this.clone();
-            let frame = Closure::<dyn FnMut()>::new(move || with_runtime(&weak, Runtime::show_pending));
-            if let Some(w) = web_sys::window() {
-                let _ = w.request_animation_frame(frame.as_ref().unchecked_ref());
-            }
-            self.frame = Some(frame);
-        }
+        let weak = self.this.clone();
+        let message = feed_message(self.conn.id, wall_clock_ms(), &publish, colours);
+        self.batch.push(message, move || with_runtime(&weak, Runtime::show_pending));
     }
 
     fn show_pending(&mut self) {
-        let frame = self.frame.take();
-        let batch = std::mem::take(&mut self.pending);
+        let batch = self.batch.take();
         let now_ms = wall_clock_ms();
         self.rate.record(now_ms, batch.len() as u32);
         self.conn.rate.set(self.rate.per_second(now_ms));
@@ -609,10 +598,6 @@ impl Runtime {
         conn.feed.update(|feed| {
             conn.topics.update(|topics| conn.ttn.update(|ttn| ingest(batch, Models { feed, topics, ttn })))
         });
-        if let Some(f) = frame {
-            // A Closure may not be dropped while it runs: free it on the next turn.
-            let _ = Timeout::new(0, move || drop(f));
-        }
     }
 }
 
