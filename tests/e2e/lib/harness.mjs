@@ -558,8 +558,8 @@ export class Env {
   }
 
   /** Opens the app (with `query`, e.g. "?url=…"), waits until it is running. */
-  async openApp(query = '') {
-    return AppPage.open(this.browser.context, this.server.appUrl + query);
+  async openApp(query = '', options = {}) {
+    return AppPage.open(this.browser.context, this.server.appUrl + query, options);
   }
 
   async stop() {
@@ -610,8 +610,25 @@ export class AppPage {
     page.on('websocket', (ws) => this.websockets.push(ws.url()));
   }
 
-  static async open(context, url) {
+  /**
+   * Opens the app in a new tab. The app keeps its connections (localStorage) and
+   * received messages (IndexedDB) for the next visit; tabs of one test file share a
+   * browser profile, so by default a new tab starts from a clean slate, like a first
+   * visit. Reloads of that tab keep what it saved. `{ fresh: false }` keeps what
+   * earlier tabs of the profile saved.
+   */
+  static async open(context, url, { fresh = true } = {}) {
     const app = new AppPage(await context.newPage());
+    if (fresh) {
+      await app.page.addInitScript(() => {
+        if (!sessionStorage.getItem('webmqtt-e2e-fresh')) {
+          sessionStorage.setItem('webmqtt-e2e-fresh', '1');
+          localStorage.clear();
+          // Queued before the app's own open request, which waits for it.
+          indexedDB.deleteDatabase('webmqtt');
+        }
+      });
+    }
     // Content-Security-Policy violations, as the page itself sees them.
     await app.page.addInitScript(() => {
       window.__cspViolations = [];
