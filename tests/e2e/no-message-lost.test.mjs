@@ -24,19 +24,42 @@
 //   of messages it had already acknowledged when it is SIGKILLed (tried with
 //   mosquitto_pub and mosquitto_sub alone: 10 of 10,000 lost): that would test the
 //   broker, not the app.
-// - Even so, mosquitto 2.0.11 sends PUBACK before it saves (its log: "Sending PUBACK
-//   to …" then "Saving in-memory database"). A SIGKILL in between loses a message the
-//   publisher has handed off for good; seen in item 14 (twice in 2 runs: the message
-//   was never on the app's WebSocket, the restarted broker had no copy, mosquitto_pub
-//   had its PUBACK). No client can make up for that, so in item 14 mosquitto_pub is
-//   paused (SIGSTOP) until the broker has saved after its last PUBACK to it, and the
-//   kill comes then, while the broker is still delivering to the app. In item 13 the
-//   app's PUBACKs go out over WebSocket, after the save, and the subscriber (TCP) has
-//   the message already: no pause is needed there.
-// - Where the kills land: item 13, when the broker's log shows 1,500 of the app's
-//   PUBLISH packets, then 3,000 more after the first restart (mosquitto takes all
-//   10,000 in about a second, so the trigger is its log, read every 10 ms, not the
-//   page); item 14, when the app has received 5,000. The broker stays down ~1 s.
+// - Every kill is of a frozen broker: it is stopped (SIGSTOP, by pid), its log is read
+//   while nothing can change it, and only then is it killed (SIGKILL, by pid), so the
+//   kill lands exactly where the test chose, whatever the load on the machine. (Timed
+//   from a running broker's log, the kills came too late under load: mosquitto had
+//   taken and acknowledged all 10,000 before the second kill, and nothing was in
+//   flight.)
+// - Item 13, where the kills land. The broker is frozen before the app's Publish click,
+//   so the app writes its flood into a socket nobody reads; the broker then runs in
+//   20 ms slices until its log shows 1,500 of the app's PUBLISH packets, and is killed
+//   frozen. After the first restart it is frozen again as soon as it listens and run
+//   in slices until it has taken 1,000 of the app's resends (DUP set, on the new
+//   connection), and is killed frozen. The third broker runs freely to the end. Each
+//   kill is asserted to have had messages in flight: the app showed fewer than 10,000
+//   acknowledged once it had seen the connection go, and the next broker received the
+//   app's resends with DUP set. Mosquitto sends its PUBACKs to a WebSocket client only
+//   on a later turn of its loop, after the save (its websockets are served after the
+//   persistence step), and the subscriber (TCP) has the message before that: a kill
+//   there loses nothing.
+// - Item 14, where the kill lands. Mosquitto 2.0.11 sends PUBACK to a TCP client (here
+//   mosquitto_pub) at once, saves at the end of that turn of its loop, and writes to a
+//   WebSocket client (the app) only after the save. Its log line "Saving in-memory
+//   database" is written before the save, which takes milliseconds (written to
+//   mosquitto.db.new and renamed). A kill between that PUBACK and the end of the save
+//   loses the message: mosquitto_pub has its PUBACK, the file on disk does not have
+//   it, and it never went out to the app. (Seen: the previous version killed as soon as
+//   the log showed a "Saving" line after the last PUBACK, which is exactly that
+//   window; the message was not on the app's WebSocket before or after the restart.)
+//   No client can make up for that, so the kill comes only where the broker has no
+//   such message: at 5,000 in the app, mosquitto_pub is paused (SIGSTOP); then, until
+//   it holds (bounded), the broker is poked (a TCP connection it logs), frozen, and its
+//   log must show, after the last "Sending PUBACK to" mosquitto_pub, a "Saving" line
+//   and a line after it (the save has returned: the broker is single-threaded). Then
+//   the frozen broker is killed; it still has messages queued for the app.
+// - The broker stays down ~1 s. The reconnect times (item 15) are measured from when
+//   the new broker listens; after the first restart of item 13 the broker runs in
+//   slices, which adds a few ms at most.
 // - The feed keeps 20,000 messages (not the default 10,000), so that duplicates cannot
 //   push a distinct message out of the buffer before it is exported.
 
@@ -133,34 +156,86 @@ async function pageState(app) {
     `received ${await text('#feed-received')}, page errors ${JSON.stringify(app.errors)}`;
 }
 
+/** The count the app shows in #publish-acks ("<n> of <total> QoS 1/2 messages acknowledged."). */
+async function ackedShown(app) {
+  const text = await app.page.locator('#publish-acks').textContent();
+  return Number(text.match(/^(\d+) of /)?.[1] ?? 0);
+}
+
 /**
- * Kills the broker (SIGKILL), waits until the app has seen the connection go, keeps it
- * down DOWN_MS, starts it again on the same ports, and waits (bounded) until the app is
- * connected again. Returns the times, in ms, from the broker's restart to the app's
- * CONNACK-confirmed "connected" status.
+ * Kills the frozen broker (SIGKILL, by pid), waits until the app has seen the
+ * connection go, and keeps it down DOWN_MS (so whatever the app shows afterwards is
+ * what it had when the broker died: nothing more can come).
  */
-async function killAndRestart(broker, app, afterKill = async () => {}) {
+async function killFrozen(broker, app) {
+  assert.ok(broker.frozen, 'the broker is frozen when it is killed');
   const oldPid = broker.pid;
   await broker.kill();
   const killedAt = Date.now();
-  await afterKill();
   await waitUntil(async () => (await statusLog(app)).some((s) => s.t >= killedAt - 50 && !isConnected(s.cls)), 15_000,
     'the app to notice that the broker is gone');
   await sleep(DOWN_MS);
+  return { oldPid, killedAt };
+}
+
+/** Starts the broker again (same config, ports and database) after `killFrozen`. */
+async function startAgain(broker, { oldPid, killedAt }) {
   const spawnedAt = Date.now();
-  await broker.start(); // same config, ports and database
+  await broker.start();
   const listeningAt = Date.now();
   assert.notEqual(broker.pid, oldPid, 'a new broker process');
-  // Bounded: the app must come back by itself; how fast is a figure, not an assertion.
-  const back = await waitUntil(async () => (await statusLog(app)).find((s) => s.t >= spawnedAt && isConnected(s.cls)),
+  return { spawnedAt, listeningAt, down: spawnedAt - killedAt };
+}
+
+/**
+ * Waits (bounded: the app must come back by itself) until the app is connected again
+ * after the restart `r`; how fast is a figure, not an assertion. Returns the times, in
+ * ms, from the broker's restart to the app's CONNACK-confirmed "connected" status.
+ */
+async function reconnected(app, r) {
+  const back = await waitUntil(async () => (await statusLog(app)).find((s) => s.t >= r.spawnedAt && isConnected(s.cls)),
     30_000, 'the app to be connected again after the broker restart').catch(async (e) => {
     throw new Error(`${e.message}: ${await pageState(app)}; status log ${JSON.stringify(await statusLog(app))}`);
   });
-  return {
-    fromListening: back.t - listeningAt,
-    fromSpawn: back.t - spawnedAt,
-    down: spawnedAt - killedAt,
-  };
+  return { ...r, fromListening: back.t - r.listeningAt, fromSpawn: back.t - r.spawnedAt };
+}
+
+/**
+ * Runs the frozen broker in 20 ms slices until `done()` (checked while it is frozen,
+ * so its log stands still) is true; it is frozen again when this resolves.
+ */
+async function stepUntil(broker, done, ms, what, state = async () => '') {
+  const end = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${await state()}`);
+    await broker.runFor(20);
+  }
+}
+
+/**
+ * Freezes the broker at a point where every PUBACK it sent to `clientId` (TCP: sent at
+ * once, before the save) is in a save that has finished: its log shows, after the last
+ * "Sending PUBACK to <clientId>", a "Saving in-memory database" line and a line after
+ * that one. A poke (a TCP connection it logs) before each look makes sure that a line
+ * follows a save. Bounded; returns the broker's log.
+ */
+async function freezeWhenSaved(broker, clientId, ms = 15_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    await broker.poke();
+    await sleep(20);
+    await broker.freeze();
+    const log = await logTail(broker);
+    const lastAck = log.lastIndexOf(`Sending PUBACK to ${clientId} `);
+    const saving = lastAck < 0 ? -1 : log.indexOf(SAVING, lastAck);
+    const eol = saving < 0 ? -1 : log.indexOf('\n', saving);
+    if (eol >= 0 && eol + 1 < log.length) return log;
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${ms} ms waiting for the broker to have saved after its last PUBACK to ${clientId}`);
+    }
+    broker.thaw();
+    await sleep(20);
+  }
 }
 
 /**
@@ -180,8 +255,7 @@ async function pastePayload(app, text) {
 
 /**
  * Counts the broker's log lines that contain `what`, written from now on (the log is
- * read incrementally). `reach(n, ms)` resolves as soon as there are `n` of them,
- * polling every 10 ms, so that a kill lands where it is meant to.
+ * read incrementally): `read()` returns the count so far.
  */
 async function logCounter(broker, what) {
   let offset = (await fsp.stat(broker.logFile)).size;
@@ -203,17 +277,7 @@ async function logCounter(broker, what) {
     }
     return n;
   };
-  return {
-    read,
-    async reach(target, ms, whatFor) {
-      const end = Date.now() + ms;
-      while ((await read()) < target) {
-        if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${whatFor} (${n} of ${target})`);
-        await sleep(10);
-      }
-      return n;
-    },
-  };
+  return { read };
 }
 
 /** Opens the app and connects it with a fixed client id and clean session off. */
@@ -244,60 +308,76 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
       try {
         await broker.start();
         const topic = 'nml/from-app';
+        const PUB_ID = 'webmqtt-nml-publisher';
         sub = await new MosquittoSub(broker, topic, ['-c', '-i', 'fixed']).start();
-        app = await openPersistent(browser, server, broker, 'webmqtt-nml-publisher');
+        app = await openPersistent(browser, server, broker, PUB_ID);
 
         const expected = payloads('a');
         await app.page.fill('#publish-topic', topic);
         await app.page.selectOption('#publish-qos', '1');
         await app.page.setChecked('#publish-lines', true);
         await pastePayload(app, expected.join('\n'));
-        let counter = await logCounter(broker, 'Received PUBLISH from webmqtt-nml-publisher ');
+        const acks = app.page.locator('#publish-acks');
+        const distinct = () => new Set(sub.messages.map((m) => m.payload.toString('utf8')));
+        const state = async () => `: ${await pageState(app)}`;
+
+        // Kill 1: the broker is frozen before the click, so the app's flood waits in its
+        // socket; it then takes 1,500 of them, 20 ms at a time, and is killed frozen.
+        const taken = await logCounter(broker, `Received PUBLISH from ${PUB_ID} `);
+        await broker.freeze();
         const started = Date.now();
         await app.page.click('#publish');
         // All 10,000 are in the app's count at once (acknowledged or awaiting an ack).
-        await app.page.locator('#publish-acks').filter({ hasText: ` of ${N} QoS 1/2 messages acknowledged` })
-          .waitFor({ timeout: 15_000 });
+        await acks.filter({ hasText: ` of ${N} QoS 1/2 messages acknowledged` }).waitFor({ timeout: 15_000 });
+        await stepUntil(broker, async () => (await taken.read()) >= 1_500, 60_000,
+          "the broker to take 1,500 of the app's PUBLISH packets", state);
+        const kills = [{ taken: await taken.read(), ...(await killFrozen(broker, app)), acked: await ackedShown(app) }];
+        assert.ok(kills[0].acked < N,
+          `kill 1 with messages in flight: the app showed ${kills[0].acked} of ${N} acknowledged after it`);
 
-        // The kills come while the app still has thousands of messages in flight:
-        // mosquitto takes in all 10,000 in about a second (and the page counts the
-        // acknowledgements later still), so the trigger is the broker's own log, when
-        // it has received 1,500 of the app's PUBLISH packets, and after the restart
-        // 3,000 more (the app's resends).
-        const acks = app.page.locator('#publish-acks');
-        const acked = async () => (await acks.textContent()).match(/^(\d+) of /)?.[1] ?? '0';
-        const distinct = () => new Set(sub.messages.map((m) => m.payload.toString('utf8')));
-        const restarts = [];
-        for (const at of [1_500, 3_000]) {
-          const n = await counter.reach(at, 60_000, "the broker to receive the app's messages")
-            .catch(async (e) => { throw new Error(`${e.message}: ${await pageState(app)}`); });
-          let shown;
-          const restart = await killAndRestart(broker, app, async () => {
-            counter = await logCounter(broker, 'Received PUBLISH from webmqtt-nml-publisher ');
-            shown = await acked();
-          });
-          restarts.push({ received: n, acked: shown, ...restart });
-        }
+        // Kill 2: the next broker is frozen as soon as it listens and runs 20 ms at a
+        // time until it has taken 1,000 of the app's resends (DUP set); killed frozen.
+        const resent1 = await logCounter(broker, `Received PUBLISH from ${PUB_ID} (d1`);
+        const taken1 = await logCounter(broker, `Received PUBLISH from ${PUB_ID} `);
+        const restarts = [await startAgain(broker, kills[0])];
+        await broker.freeze();
+        await stepUntil(broker, async () => (await resent1.read()) >= 1_000, 60_000,
+          "the restarted broker to take 1,000 of the app's resends (DUP set)", state);
+        restarts[0] = await reconnected(app, restarts[0]);
+        restarts[0].resent = await resent1.read();
+        kills.push({ taken: await taken1.read(), ...(await killFrozen(broker, app)), acked: await ackedShown(app) });
+        assert.ok(kills[1].acked < N,
+          `kill 2 with messages in flight: the app showed ${kills[1].acked} of ${N} acknowledged after it`);
+
+        // The third broker runs freely to the end.
+        const resent2 = await logCounter(broker, `Received PUBLISH from ${PUB_ID} (d1`);
+        restarts.push(await reconnected(app, await startAgain(broker, kills[1])));
 
         // Every payload reaches the subscriber (bounded), and the app counts every ack.
         const allAcked = `${N} of ${N} QoS 1/2 messages acknowledged.`;
         await waitUntil(async () => distinct().size >= N && (await acks.textContent()) === allAcked, 150_000,
           'every payload at the subscriber and every ack counted by the app').catch(() => {});
         const elapsed = Date.now() - started;
+        restarts[1].resent = await resent2.read();
         const got = distinct();
         const dups = sub.messages.length - got.size;
         const dupMarked = sub.output.match(/received PUBLISH \(d1/g)?.length ?? 0;
         for (const [i, r] of restarts.entries()) {
-          report(t, `restart ${i + 1} (killed after receiving ${r.received} of the app's PUBLISH packets ` +
-            `${i ? 'since the first restart ' : ''}(the page showed ${r.acked} acknowledged at the kill); broker down ${r.down} ms): ` +
-            `the app was connected again ${r.fromListening} ms after the broker listened ` +
-            `(${r.fromSpawn} ms after its process started)`);
+          const k = kills[i];
+          report(t, `kill ${i + 1}: the broker had taken ${k.taken} of the app's PUBLISH packets ` +
+            `${i ? 'since the first restart ' : ''}and the app showed ${k.acked} of ${N} acknowledged; ` +
+            `restart ${i + 1} (broker down ${r.down} ms): the app was connected again ${r.fromListening} ms after ` +
+            `the broker listened (${r.fromSpawn} ms after its process started${i ? '' : '; that broker ran in 20 ms slices'}) ` +
+            `and resent ${r.resent} unacknowledged messages (DUP set)${i ? '' : ' before kill 2'}`);
         }
         report(t, `subscriber: ${sub.messages.length} messages, ${got.size} distinct payloads, ${dups} duplicates ` +
           `(${dupMarked} PUBLISH with DUP set); ${elapsed} ms from Publish to the end`);
-        report(t, `app: "${await acks.textContent()}"; it resent ${count(await broker.log(), 'Received PUBLISH from webmqtt-nml-publisher (d1')} ` +
-          'unacknowledged messages (DUP set) after the restarts');
+        report(t, `app: "${await acks.textContent()}"; it resent ${count(await broker.log(), `Received PUBLISH from ${PUB_ID} (d1`)} ` +
+          'unacknowledged messages (DUP set) in all after the restarts');
 
+        // Each kill had messages in flight, and the app resent them (DUP set) after each restart.
+        assert.ok(restarts[0].resent > 0 && restarts[1].resent > 0,
+          `the app resent with DUP set after each restart: ${restarts.map((r) => r.resent).join(' and ')}`);
         const missing = missingOf(expected, got);
         assert.equal(missing.count, 0,
           `${missing.count} payloads never reached the subscriber, first ${JSON.stringify(missing.first)}; ${await pageState(app)}`);
@@ -313,6 +393,7 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
       } finally {
         await app?.close();
         await sub?.stop();
+        broker.thaw();
         await broker.remove();
       }
     });
@@ -327,7 +408,8 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
       try {
         await broker.start();
         const topic = 'nml/to-app';
-        app = await openPersistent(browser, server, broker, 'webmqtt-nml-subscriber');
+        const SUB_ID = 'webmqtt-nml-subscriber';
+        app = await openPersistent(browser, server, broker, SUB_ID);
         // Room for all of them and their duplicates.
         const capacity = app.page.locator('#feed-capacity');
         await capacity.fill('20000');
@@ -347,18 +429,20 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
         await waitUntil(async () => (await received()) >= 5_000, 120_000, 'the app to have received 5,000')
           .catch(async (e) => { throw new Error(`${e.message}: ${await pageState(app)}; mosquitto_pub: ${pub.output()}`); });
         const at = await received();
-        // No hand-off pending at the kill (see the header): mosquitto_pub is paused
-        // until the broker has saved after its last PUBACK to it; the kill then comes
-        // while the broker is still delivering to the app.
+        // No hand-off pending at the kill (see the header): mosquitto_pub is paused, and
+        // the broker is frozen only where every PUBACK it sent to mosquitto_pub is in a
+        // finished save; the frozen broker is then killed, still delivering to the app.
         process.kill(pub.child.pid, 'SIGSTOP');
         pubStopped = true;
-        const handedOff = await waitUntil(async () => {
-          const log = await logTail(broker);
-          const lastAck = log.lastIndexOf(`Sending PUBACK to ${pubId} `);
-          return lastAck >= 0 && log.indexOf(SAVING, lastAck) > lastAck && log;
-        }, 5_000, 'the broker to save after its last PUBACK to mosquitto_pub');
-        assert.ok(handedOff);
-        const restart = await killAndRestart(broker, app);
+        await freezeWhenSaved(broker, pubId);
+        const atKill = await broker.log(); // frozen: where the kill lands
+        const flow = {
+          fromPub: count(atKill, `Received PUBLISH from ${pubId} `),
+          toApp: count(atKill, `Sending PUBLISH to ${SUB_ID} `),
+          ackedByApp: count(atKill, `Received PUBACK from ${SUB_ID} `),
+        };
+        const killed = await killFrozen(broker, app);
+        const restart = await reconnected(app, await startAgain(broker, killed));
         process.kill(pub.child.pid, 'SIGCONT');
         pubStopped = false;
         // The broker resumed the session, subscription included (it was saved to disk).
@@ -393,10 +477,12 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
         const got = new Set(mine.map((r) => r.payload));
         const shown = await received();
 
-        report(t, `restart (after ${at} messages in the app, broker down ${restart.down} ms): the app was connected ` +
+        report(t, `kill (after ${at} messages in the app; the frozen broker had taken ${flow.fromPub} from mosquitto_pub, ` +
+          `sent ${flow.toApp} to the app and had ${flow.ackedByApp} PUBACKs from it)`);
+        report(t, `restart (broker down ${restart.down} ms): the app was connected ` +
           `again ${restart.fromListening} ms after the broker listened (${restart.fromSpawn} ms after its process started)`);
         const log = await broker.log();
-        report(t, `broker: resent ${count(log, 'Sending PUBLISH to webmqtt-nml-subscriber (d1')} unacknowledged messages ` +
+        report(t, `broker: resent ${count(log, `Sending PUBLISH to ${SUB_ID} (d1`)} unacknowledged messages ` +
           `to the app (DUP set) after the restart; mosquitto_pub resent ${count(log, `Received PUBLISH from ${pubId} (d1`)}`);
         report(t, `app: ${shown} received, export holds ${mine.length} rows, ${got.size} distinct payloads, ` +
           `${mine.length - got.size} duplicates; ${elapsed} ms from the first line to the end`);
@@ -416,6 +502,7 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
         await app?.close();
         if (pubStopped) process.kill(pub.child.pid, 'SIGCONT');
         await pub?.stop();
+        broker.thaw();
         await broker.remove();
       }
     });

@@ -4,50 +4,12 @@
 // (Checks that the page is not frozen, not measures of speed: see bench/browser.)
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import net from 'node:net';
 import { after, describe, test } from 'node:test';
-import { lazyEnv } from './lib/harness.mjs';
+import { lazyEnv, publishAll } from './lib/harness.mjs';
 
 const envs = lazyEnv();
 after(() => envs.stop());
 
-// A minimal MQTT 3.1.1 publisher (QoS 0), so that thousands of messages on
-// thousands of topics go out in one connection.
-const mqttString = (s) => {
-  const b = Buffer.from(s);
-  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
-};
-function varInt(n) {
-  const out = [];
-  do {
-    let digit = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) digit |= 0x80;
-    out.push(digit);
-  } while (n > 0);
-  return Buffer.from(out);
-}
-const packet = (first, body) => Buffer.concat([Buffer.from([first]), varInt(body.length), body]);
-
-async function publishAll(port, messages) {
-  const sock = net.connect(port, '127.0.0.1');
-  await once(sock, 'connect');
-  const connack = once(sock, 'data');
-  sock.write(packet(0x10, Buffer.concat([mqttString('MQTT'), Buffer.from([4, 2, 0, 60]), mqttString(`e2e-flood-${process.pid}`)])));
-  const [ack] = await connack;
-  assert.equal(ack[3], 0, 'CONNACK accepted');
-  const chunk = [];
-  for (const [topic, payload] of messages) {
-    chunk.push(packet(0x30, Buffer.concat([mqttString(topic), Buffer.from(payload)])));
-    if (chunk.length === 1000) {
-      if (!sock.write(Buffer.concat(chunk.splice(0)))) await once(sock, 'drain');
-    }
-  }
-  sock.write(Buffer.concat([...chunk, Buffer.from([0xe0, 0])]));
-  sock.end();
-  await once(sock, 'close');
-}
 
 const text = (page, selector) => page.locator(selector).textContent();
 

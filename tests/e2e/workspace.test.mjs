@@ -9,15 +9,11 @@
 // IndexedDB), so what one test saves does not leak into the next.
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import {
-  AppPage, Mosquitto, launchBrowser, lazy, mosquittoPub, sleep, startStaticServer, waitUntil,
-} from './lib/harness.mjs';
+import { AppPage, Mosquitto, launchBrowser, lazy, mosquittoPub, sleep, startStaticServer, waitUntil, publishAll } from './lib/harness.mjs';
 
 // ---------------------------------------------------------------------------
 // Two brokers (A also has a password listener: alice / secret) and the app's files.
@@ -284,42 +280,6 @@ function payloadBytes(row) {
 }
 
 // ---------------------------------------------------------------------------
-// A minimal MQTT 3.1.1 publisher (QoS 0): thousands of messages in one connection.
-
-const mqttString = (s) => {
-  const b = Buffer.from(s);
-  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
-};
-function varInt(n) {
-  const out = [];
-  do {
-    let digit = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) digit |= 0x80;
-    out.push(digit);
-  } while (n > 0);
-  return Buffer.from(out);
-}
-const packet = (first, body) => Buffer.concat([Buffer.from([first]), varInt(body.length), body]);
-
-async function publishAll(port, messages, clientId) {
-  const sock = net.connect(port, '127.0.0.1');
-  await once(sock, 'connect');
-  const connack = once(sock, 'data');
-  sock.write(packet(0x10, Buffer.concat([mqttString('MQTT'), Buffer.from([4, 2, 0, 60]), mqttString(clientId)])));
-  const [ack] = await connack;
-  assert.equal(ack[3], 0, 'CONNACK accepted');
-  const chunk = [];
-  for (const [topic, payload] of messages) {
-    chunk.push(packet(0x30, Buffer.concat([mqttString(topic), Buffer.from(payload)])));
-    if (chunk.length === 500) {
-      if (!sock.write(Buffer.concat(chunk.splice(0)))) await once(sock, 'drain');
-    }
-  }
-  sock.write(Buffer.concat([...chunk, Buffer.from([0xe0, 0])]));
-  sock.end();
-  await once(sock, 'close');
-}
 
 // ---------------------------------------------------------------------------
 

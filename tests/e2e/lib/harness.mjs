@@ -351,6 +351,64 @@ export class Mosquitto {
   }
 
   /**
+   * Freezes it (SIGSTOP, by pid) and resolves once the kernel shows it stopped
+   * (bounded): it handles nothing more, its clients' bytes wait in its sockets,
+   * and its log stays as it is until `thaw()` or `kill()` (a SIGKILL ends a
+   * frozen process where it stands).
+   */
+  async freeze() {
+    const child = this.child;
+    if (!child || this.frozen) return;
+    child.kill('SIGSTOP');
+    this.frozenPid = child.pid;
+    const end = Date.now() + 5_000;
+    while (Mosquitto.processState(child.pid) !== 'T') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (Date.now() > end) throw new Error(`mosquitto (pid ${child.pid}) did not stop on SIGSTOP`);
+      await sleep(1);
+    }
+  }
+
+  /** A process's state letter from /proc/<pid>/stat ('R', 'S', 'T' when stopped …), or null when it is gone. */
+  static processState(pid) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const end = stat.lastIndexOf(')');
+      return stat.slice(end + 2, end + 3);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Lets a frozen broker run again (SIGCONT, by pid). */
+  thaw() {
+    if (!this.frozen) return;
+    this.frozenPid = undefined;
+    this.child.kill('SIGCONT');
+  }
+
+  /** Frozen by `freeze()` (and neither thawed nor killed since). */
+  get frozen() {
+    return this.child != null && this.frozenPid === this.child.pid;
+  }
+
+  /** Lets a frozen broker run for about `ms` of wall-clock time, then freezes it again. */
+  async runFor(ms) {
+    this.thaw();
+    await sleep(ms);
+    await this.freeze();
+  }
+
+  /**
+   * Opens a TCP connection to its plain listener and closes it: a running broker
+   * logs it ("New connection from …"), so a line in its log is known to come
+   * after whatever it was doing when it was poked.
+   */
+  async poke() {
+    await portOpen(this.ports.mqtt);
+  }
+
+  /**
    * `mosquitto_pub -l` (a message per line of its stdin) on the plain listener,
    * with `args`, tracked by pid. Write lines to `child.stdin` and end it; it
    * exits once the last one is acknowledged. `exited` resolves with its code or
@@ -753,4 +811,44 @@ export class AppPage {
       trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('td')?.textContent ?? '']));
     return { payload, properties };
   }
+}
+
+// ---------------------------------------------------------------------------
+// A minimal MQTT 3.1.1 publisher (QoS 0), so that thousands of messages on
+// thousands of topics go out in one connection, faster than mosquitto_pub.
+
+const mqttString = (s) => {
+  const b = Buffer.from(s);
+  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+};
+function varInt(n) {
+  const out = [];
+  do {
+    let digit = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) digit |= 0x80;
+    out.push(digit);
+  } while (n > 0);
+  return Buffer.from(out);
+}
+const packet = (first, body) => Buffer.concat([Buffer.from([first]), varInt(body.length), body]);
+
+/** Publishes `messages` ([topic, payload] pairs) at QoS 0 to 127.0.0.1:`port`, then disconnects. */
+export async function publishAll(port, messages, clientId = `e2e-flood-${process.pid}`) {
+  const sock = net.connect(port, '127.0.0.1');
+  await once(sock, 'connect');
+  const connack = once(sock, 'data');
+  sock.write(packet(0x10, Buffer.concat([mqttString('MQTT'), Buffer.from([4, 2, 0, 60]), mqttString(clientId)])));
+  const [ack] = await connack;
+  if (ack[3] !== 0) throw new Error(`publishAll: CONNACK refused (return code ${ack[3]})`);
+  const chunk = [];
+  for (const [topic, payload] of messages) {
+    chunk.push(packet(0x30, Buffer.concat([mqttString(topic), Buffer.from(payload)])));
+    if (chunk.length === 500) {
+      if (!sock.write(Buffer.concat(chunk.splice(0)))) await once(sock, 'drain');
+    }
+  }
+  sock.write(Buffer.concat([...chunk, Buffer.from([0xe0, 0])]));
+  sock.end();
+  await once(sock, 'close');
 }
