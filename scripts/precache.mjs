@@ -40,8 +40,9 @@ function list(d, prefix = '') {
 
 const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest();
 const template = fs.readFileSync(TEMPLATE, 'utf8');
-if (!template.includes('__WEBMQTT_PRECACHE__')) {
-  console.error(`precache.mjs: ${TEMPLATE} has no __WEBMQTT_PRECACHE__`);
+const SLOT = 'const PRECACHE = __WEBMQTT_PRECACHE__;';
+if (template.split(SLOT).length !== 2) {
+  console.error(`precache.mjs: ${TEMPLATE} must have the line "${SLOT}" once`);
   process.exit(1);
 }
 const names = list(dir).sort();
@@ -53,5 +54,5 @@ const version = crypto.createHash('sha256')
   .slice(0, 16);
 // One file a line, for a readable sw.js.
 const precache = `{"version":${JSON.stringify(version)},"files":[\n${files.map((f) => ' ' + JSON.stringify(f)).join(',\n')}\n]}`;
-fs.writeFileSync(path.join(dir, OUTPUT), template.replace('__WEBMQTT_PRECACHE__', () => precache));
+fs.writeFileSync(path.join(dir, OUTPUT), template.replace(SLOT, () => `const PRECACHE = ${precache};`));
 console.log(`precache.mjs: ${dir}/${OUTPUT}: version ${version}, ${files.length} files`);

@@ -1,7 +1,7 @@
 // WebMQTT service worker: the app shell, cache-first, one cache per version.
 //
 // Written into dist/ as sw.js by scripts/precache.mjs (a Trunk post_build hook),
-// which replaces __WEBMQTT_PRECACHE__ with { version, files: [[name, integrity]] }:
+// which fills in PRECACHE below: { version, files: [[name, integrity]] }:
 // every file of the build (names relative to this file) with its sha256, and a
 // version that is a hash of all of them and of this template. A new build gives a
 // new sw.js, which the browser installs next to the running one.
