@@ -53,15 +53,18 @@ async function register() {
   const offer = () => {
     if (registration.waiting && sw.controller) showBanner(registration);
   };
-  offer();
-  registration.addEventListener("updatefound", () => {
-    const worker = registration.installing;
-    worker?.addEventListener("statechange", () => {
-      if (worker.state === "installed") offer();
-    });
+  const follow = (worker) => worker?.addEventListener("statechange", () => {
+    if (worker.state === "installed") offer();
   });
+  registration.addEventListener("updatefound", () => follow(registration.installing));
+  follow(registration.installing);
+  offer();
+  // On a revisit, look for a new version now: the browser's own check after a
+  // navigation may wait until the worker is idle. Offline, this fails quietly.
+  const check = () => registration.update().catch(() => {});
+  if (sw.controller) check();
   // A tab left open for hours still hears of new versions.
-  setInterval(() => registration.update().catch(() => {}), 60 * 60 * 1000);
+  setInterval(check, 60 * 60 * 1000);
 }
 
 function start() {
