@@ -74,7 +74,10 @@ self.addEventListener("fetch", (event) => {
     const cache = await caches.open(CACHE);
     const hit = await cache.match(new URL(name, BASE).href);
     if (!hit) return fetch(request);
-    // A navigation may not be answered with a redirected response.
-    return hit.redirected ? new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers: hit.headers }) : hit;
+    // A new Response, with no URL of its own: the page then sees the URL it asked
+    // for, query included (loader.js reads the app's file names from its
+    // import.meta.url, which for a cached response would be the cache's key), and a
+    // navigation is never answered with a redirected response.
+    return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers: hit.headers });
   })());
 });
