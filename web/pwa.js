@@ -23,7 +23,8 @@ function showBanner(registration) {
     banner.setAttribute("role", "status");
     document.body.append(banner);
   }
-  if (banner.childElementCount) return;
+  if (banner.dataset.shown) return;
+  banner.dataset.shown = "yes";
   requestAnimationFrame(() => {
     const text = document.createElement("span");
     text.textContent = "A new version is available.";
@@ -36,6 +37,9 @@ function showBanner(registration) {
       if (registration.waiting) {
         sw.addEventListener("controllerchange", () => location.reload(), { once: true });
         registration.waiting.postMessage("skip-waiting");
+        // Should the new worker never take over (it failed), the reload still happens
+        // (into the version that keeps running).
+        setTimeout(() => location.reload(), 10_000);
       } else {
         // Another tab already switched to the new version.
         location.reload();

@@ -94,6 +94,13 @@ test('after one visit, the app opens with the network off, with its saved connec
     try {
       await waitControlled(app.page);
       assert.equal((await shellCaches(app.page)).length, 1, 'one shell cache');
+      // What Chromium itself says: the manifest parses, and the app can be installed.
+      const cdp = await context.newCDPSession(app.page);
+      const manifest = await cdp.send('Page.getAppManifest');
+      assert.equal(manifest.url, `${server.appUrl}manifest.webmanifest`);
+      assert.deepEqual(manifest.errors, [], 'the manifest parses');
+      assert.deepEqual((await cdp.send('Page.getInstallabilityErrors')).installabilityErrors, [], 'installable');
+      await cdp.detach();
       // A connection is saved (localStorage) as it is edited.
       const broker = 'ws://127.0.0.1:9/offline-check';
       await app.page.fill('#broker-url', broker);
