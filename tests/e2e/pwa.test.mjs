@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { APP_PREFIX, AppPage, DIST_DIR, launchBrowser, makeDir, removeDir, startStaticServer } from './lib/harness.mjs';
+import { APP_PREFIX, AppPage, DIST_DIR, launchBrowser, makeDir, removeDir, startStaticServer, waitUntil } from './lib/harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PRECACHE = path.resolve(HERE, '..', '..', 'scripts', 'precache.mjs');
@@ -209,7 +209,10 @@ test('a new deploy: "A new version is available", the old version until Reload, 
 
       assert.deepEqual(await app.cspViolations(), []);
       assert.deepEqual(app.errors, [], 'nothing logged as an error');
-      assert.deepEqual(server.requests.filter((r) => r.status !== 200 && r.path !== '/favicon.ico'), [], 'every request answered 200');
+      // (The browser may still be asking for sw.js, by itself: let the server answer.)
+      await waitUntil(() => server.requests.every((r) => r.answered), 10_000, 'the server to answer every request');
+      assert.deepEqual(server.requests.filter((r) => r.status !== 200 && r.path !== '/favicon.ico'), [],
+        `every request answered 200; all requests: ${JSON.stringify(server.requests)}`);
     } finally {
       await context.setOffline(false).catch(() => {});
       await other?.close();

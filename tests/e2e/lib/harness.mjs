@@ -418,9 +418,12 @@ export async function startStaticServer(root = DIST_DIR, prefix = APP_PREFIX) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     const entry = { path: url.pathname, status: 404 };
+    // Not enumerable (not part of what tests compare): false until answered.
+    Object.defineProperty(entry, 'answered', { value: false, writable: true });
     requests.push(entry);
     const send = (status, headers, body) => {
       entry.status = status;
+      entry.answered = true;
       res.writeHead(status, headers);
       res.end(body);
     };
