@@ -74,10 +74,13 @@ self.addEventListener("fetch", (event) => {
     const cache = await caches.open(CACHE);
     const hit = await cache.match(new URL(name, BASE).href);
     if (!hit) return fetch(request);
-    // A new Response, with no URL of its own: the page then sees the URL it asked
-    // for, query included (loader.js reads the app's file names from its
-    // import.meta.url, which for a cached response would be the cache's key), and a
-    // navigation is never answered with a redirected response.
+    // The cached response itself when it is for the URL asked for (the browser can
+    // then reuse what it compiled from it, e.g. the wasm). Otherwise a new Response,
+    // with no URL of its own: the page then sees the URL it asked for, query
+    // included (loader.js reads the app's file names from its import.meta.url, which
+    // for a cached response would be the cache's key), and a navigation is never
+    // answered with a redirected response.
+    if (hit.url === request.url && !hit.redirected && request.mode !== "navigate") return hit;
     return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers: hit.headers });
   })());
 });
