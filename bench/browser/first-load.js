@@ -391,7 +391,13 @@ async function visit(cdp, url) {
   cdp.listeners.set("Network.loadingFinished", []);
   const reqs = [...net.values()];
   const fromNetwork = reqs.filter((r) => !r.fromSw);
-  return { ms, bytes: fromNetwork.reduce((s, r) => s + r.bytes, 0), requests: fromNetwork.length, total: reqs.length };
+  return {
+    ms,
+    bytes: fromNetwork.reduce((s, r) => s + r.bytes, 0),
+    requests: fromNetwork.length,
+    total: reqs.length,
+    paths: fromNetwork.map((r) => new URL(r.url).pathname),
+  };
 }
 
 async function throttle(cdp) {
@@ -407,7 +413,7 @@ async function throttle(cdp) {
 
 // One fresh browser: a cold visit, then (once the app's service worker controls
 // the page; nothing to wait for on MQTT.js's page) a warm one.
-async function runPage(tmp, page, origin, onCold = () => {}) {
+async function runPage(tmp, page, origin) {
   const url = origin + PATHS[page];
   const browser = await launchChromium(tmp);
   try {
@@ -417,7 +423,6 @@ async function runPage(tmp, page, origin, onCold = () => {}) {
     await cdp.send("Page.addScriptToEvaluateOnNewDocument", { source: PROBE });
     await throttle(cdp);
     const cold = await visit(cdp, url);
-    onCold();
     if (page === "app") {
       await waitFor("the service worker to control the app", () =>
         cdp.eval("!!(navigator.serviceWorker && navigator.serviceWorker.controller)").catch(() => false), 120000, 200);
@@ -442,23 +447,23 @@ function fmtRatio(a, b) {
 }
 const kb = (n) => (n / 1024).toFixed(1);
 
-// What a page loads (its files, as the server saw them on a cold visit), raw and gzip -9.
-function sizesTable(served) {
+// What a page loads (the paths it fetched on a cold visit), raw and gzip -9.
+function sizesTable(paths) {
   const rows = [];
   for (const page of PAGES) {
     const seen = new Set();
     let raw = 0;
     let gz = 0;
-    for (const r of served[page]) {
-      if (seen.has(r.path)) continue;
-      seen.add(r.path);
-      const file = resolveFile(r.path);
+    for (const p of paths[page]) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      const file = resolveFile(p);
       if (!file) continue;
       const f = load(file);
       const g = f.gz ? f.gz.length : f.raw.length;
       raw += f.raw.length;
       gz += g;
-      const name = r.path.slice(PATHS[page].length) || "index.html";
+      const name = p.slice(PATHS[page].length) || "index.html";
       rows.push(`| ${LABEL[page]} | \`${name}\` | ${kb(f.raw.length)} | ${kb(g)} |`);
     }
     rows.push(`| ${LABEL[page]} | **all** | **${kb(raw)}** | **${kb(gz)}** |`);
@@ -477,16 +482,20 @@ async function main() {
   const origin = `http://127.0.0.1:${server.address().port}`;
   log(`server ${origin}; ${RUNS} runs per page; network ${DOWN_KBPS} kbit/s down, ${UP_KBPS} kbit/s up, ${RTT_MS} ms RTT; CPU ${CPU}x slower`);
   const results = Object.fromEntries(PAGES.map((p) => [p, []]));
-  const coldServed = Object.fromEntries(PAGES.map((p) => [p, []]));
+  const coldPaths = Object.fromEntries(PAGES.map((p) => [p, []]));
+  // Everything the server sent in the first run of each page: page, service worker, both visits.
+  const serverTotals = Object.fromEntries(PAGES.map((p) => [p, []]));
   try {
     for (let run = 0; run < RUNS; run++) {
       // Alternate which page goes first.
       const order = run % 2 ? [...PAGES].reverse() : PAGES;
       for (const page of order) {
         const before = served.length;
-        const r = await runPage(tmp, page, origin, () => {
-          if (run === 0) coldServed[page] = served.slice(before).filter((s) => s.status === 200);
-        });
+        const r = await runPage(tmp, page, origin);
+        if (run === 0) {
+          coldPaths[page] = r.cold.paths;
+          serverTotals[page] = served.slice(before);
+        }
         results[page].push(r);
         log(`run ${run + 1}/${RUNS} ${page}: cold ${fmtMs(r.cold.ms)} ms (${kb(r.cold.bytes)} KiB, ${r.cold.requests} requests), ` +
           `warm ${fmtMs(r.warm.ms)} ms (${kb(r.warm.bytes)} KiB over the network, ${r.warm.requests} of ${r.warm.total} requests)`);
@@ -514,7 +523,13 @@ async function main() {
       `${fmtRatio(med("app", "warm", "ms"), med("mqttjs", "warm", "ms"))} | ` +
       `${fmtRatio(med("app", "cold", "bytes"), med("mqttjs", "cold", "bytes"))} | |`);
   }
-  lines.push("", "What each page loads on a cold visit until its Connect button is usable (as the server saw it):", "", sizesTable(coldServed));
+  lines.push("", "What each page loads on a cold visit until its Connect button is usable (its own requests, not its service worker's):", "", sizesTable(coldPaths));
+  lines.push("", "All the server sent in each page's first run (both visits, and the app's service worker installing):", "");
+  for (const page of PAGES) {
+    const all = serverTotals[page];
+    const bytes = all.reduce((sum, x) => sum + x.bytes, 0);
+    lines.push(`- ${LABEL[page]}: ${all.length} responses (${all.filter((x) => x.status === 304).length} of them 304), ${kb(bytes)} KiB of bodies`);
+  }
   const table = lines.join("\n");
   fs.writeFileSync(path.join(OUT, "table.md"), table + "\n");
   fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify({ RUNS, DOWN_KBPS, UP_KBPS, RTT_MS, CPU, results }, null, 2));
