@@ -22,7 +22,9 @@
 //
 // Environment: RUNS (default 5), DIST (default dist/), OUT (default
 // target/webmqtt-bench/first-load), CHROMIUM (default /usr/bin/chromium),
-// PAGES (default app,mqttjs), DOWN_KBPS=1600, UP_KBPS=750, RTT_MS=150, CPU=4.
+// PAGES (default app,mqttjs), DOWN_KBPS=1600, UP_KBPS=750, RTT_MS=150, CPU=4,
+// WARM_WAIT_MS=5000 (between the cold visit, once the app's worker is in control, and
+// the warm one).
 "use strict";
 
 const crypto = require("crypto");
@@ -46,6 +48,7 @@ const DOWN_KBPS = Number(env.DOWN_KBPS || 1600);
 const UP_KBPS = Number(env.UP_KBPS || 750);
 const RTT_MS = Number(env.RTT_MS || 150);
 const CPU = Number(env.CPU || 4);
+const WARM_WAIT_MS = Number(env.WARM_WAIT_MS || 5000);
 const MQTTJS_DIR = path.join(HERE, "node_modules", "mqtt", "dist");
 const MQTTJS_VERSION = require(path.join(HERE, "node_modules", "mqtt", "package.json")).version;
 const LABEL = { app: "app (dist/)", mqttjs: `MQTT.js ${MQTTJS_VERSION} + form` };
@@ -427,7 +430,8 @@ async function runPage(tmp, page, origin) {
       await waitFor("the service worker to control the app", () =>
         cdp.eval("!!(navigator.serviceWorker && navigator.serviceWorker.controller)").catch(() => false), 120000, 200);
     }
-    await sleep(1000);
+    // Some time for the browser to store what it compiled (V8's code cache).
+    await sleep(WARM_WAIT_MS);
     await cdp.send("Page.navigate", { url: "about:blank" });
     await sleep(300);
     const warm = await visit(cdp, url);
