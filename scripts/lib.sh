@@ -64,6 +64,9 @@ ensure_wasm_bindgen() {
 # Installs trunk $WEBMQTT_TRUNK_VERSION with cargo install --locked (about 6 min on 2 cores).
 ensure_trunk() {
     local want="trunk $WEBMQTT_TRUNK_VERSION" have=""
+    # Trunk.toml's post_build hook (scripts/precache.mjs, which writes dist/sw.js) runs on node.
+    command -v node >/dev/null 2>&1 ||
+        webmqtt_die "node is missing: trunk build runs scripts/precache.mjs with it (Node.js 20 or newer)"
     if command -v trunk >/dev/null 2>&1; then
         have="$(trunk --version 2>/dev/null || true)"
     fi

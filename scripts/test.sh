@@ -88,6 +88,16 @@ suite_trunk_build() {
     [ -f dist/index.html ] || { webmqtt_log "dist/index.html is missing"; rc=1; }
     compgen -G 'dist/*.wasm' >/dev/null || { webmqtt_log "no .wasm in dist/"; rc=1; }
     [ -f dist/loader.js ] || { webmqtt_log "dist/loader.js is missing"; rc=1; }
+    # The offline app: the manifest and its icons, the worker (written by the post_build
+    # hook scripts/precache.mjs) and what registers it.
+    local f
+    for f in manifest.webmanifest sw.js pwa.js icon-192.png icon-512.png; do
+        [ -f "dist/$f" ] || { webmqtt_log "dist/$f is missing"; rc=1; }
+    done
+    if [ -f dist/sw.js ]; then
+        grep -q '"version":"[0-9a-f]\{16\}"' dist/sw.js ||
+            { webmqtt_log "dist/sw.js has no precache version (did the post_build hook run?)"; rc=1; }
+    fi
     if [ -f dist/index.html ]; then
         grep -q 'Content-Security-Policy' dist/index.html ||
             { webmqtt_log "dist/index.html has no Content-Security-Policy"; rc=1; }

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { APP_PREFIX, lazyEnv, mosquittoPub } from './lib/harness.mjs';
 
-const envs = lazyEnv();
+// What the page loads from the server, on every visit: no service worker, which would
+// answer the second visit from its cache (the offline app is pwa.test.mjs's).
+const envs = lazyEnv({ serviceWorkers: 'block' });
 after(() => envs.stop());
 
 for (const page of ['', 'index.html']) {

@@ -101,13 +101,13 @@ function track(child) {
 }
 
 /** A fresh temp dir (removed by `removeDir`, or by the reaper should we die first). */
-async function makeDir(name) {
+export async function makeDir(name) {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `webmqtt-e2e-${name}-`));
   tellReaper('D' + dir);
   return dir;
 }
 
-async function removeDir(dir) {
+export async function removeDir(dir) {
   await fsp.rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   tellReaper('d' + dir);
 }
@@ -515,6 +515,7 @@ const TYPES = {
   '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
   '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
@@ -528,9 +529,12 @@ export async function startStaticServer(root = DIST_DIR, prefix = APP_PREFIX) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     const entry = { path: url.pathname, status: 404 };
+    // Not enumerable (not part of what tests compare): false until answered.
+    Object.defineProperty(entry, 'answered', { value: false, writable: true });
     requests.push(entry);
     const send = (status, headers, body) => {
       entry.status = status;
+      entry.answered = true;
       res.writeHead(status, headers);
       res.end(body);
     };
@@ -570,9 +574,12 @@ export async function startStaticServer(root = DIST_DIR, prefix = APP_PREFIX) {
 
 /**
  * Debian's Chromium, headless, with a fresh profile (user data dir). `spki`:
- * SPKI hashes of certificates to trust (our throwaway broker's).
+ * SPKI hashes of certificates to trust (our throwaway broker's). `serviceWorkers`:
+ * 'allow' (the app registers its service worker, web/pwa.js) or 'block' (for a test
+ * of what the page loads from the server: with the worker, later visits load from
+ * its cache).
  */
-export async function launchBrowser({ spki = [] } = {}) {
+export async function launchBrowser({ spki = [], serviceWorkers = 'allow' } = {}) {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium, or set WEBMQTT_CHROMIUM)`);
   }
@@ -586,6 +593,7 @@ export async function launchBrowser({ spki = [] } = {}) {
     args,
     timeout: 60_000,
     viewport: { width: 1280, height: 1000 },
+    serviceWorkers,
   });
   context.setDefaultTimeout(15_000);
   return {
@@ -601,13 +609,13 @@ export async function launchBrowser({ spki = [] } = {}) {
 // The environment a test file uses, and the page it drives
 
 export class Env {
-  static async start({ wss = false, auth = false } = {}) {
+  static async start({ wss = false, auth = false, serviceWorkers } = {}) {
     const env = new Env();
     try {
       env.broker = await Mosquitto.create({ wss, auth });
       await env.broker.start();
       env.server = await startStaticServer();
-      env.browser = await launchBrowser({ spki: env.broker.certs ? [env.broker.certs.spki] : [] });
+      env.browser = await launchBrowser({ spki: env.broker.certs ? [env.broker.certs.spki] : [], serviceWorkers });
     } catch (e) {
       await env.stop();
       throw e;

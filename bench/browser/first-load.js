@@ -1,0 +1,547 @@
+#!/usr/bin/env node
+// First-load benchmark: run through `bash bench/browser/run-first-load.sh`. Not a test.
+//
+// The time from navigation to a usable Connect button, on a throttled network
+// (CDP Network.emulateNetworkConditions: 1.6 Mbit/s down, 750 kbit/s up, 150 ms
+// round trip; Lighthouse's "slow 4G") with a 4x CPU slowdown
+// (Emulation.setCPUThrottlingRate), for two pages served by one local server:
+//   app     the built app (dist/), under /webmqtt/: usable when #connect is there
+//           and enabled (the wasm has started and rendered the form);
+//   mqttjs  MQTT.js's browser bundle (bench/browser/node_modules/mqtt/dist/mqtt.min.js)
+//           and a minimal form (pages/first-load-mqttjs.*), under /mqttjs/: usable
+//           when the bundle has run and enabled #connect.
+// Each run: a fresh Chromium profile; "cold" is the first visit (empty caches), then
+// (the app's service worker installed and in control) "warm" is a second visit in the
+// same browser: the app from its service worker, MQTT.js's page from the HTTP cache.
+// Pages alternate per run; the median of RUNS runs is reported.
+//
+// The server behaves like a static host such as GitHub Pages: gzip (level 9) when
+// the browser accepts it, ETag and If-None-Match (304), Cache-Control: max-age=600.
+// The time is read in the page (performance.now(), whose origin is the navigation's
+// start) by a MutationObserver installed before any page script.
+//
+// Environment: RUNS (default 5), DIST (default dist/), OUT (default
+// target/webmqtt-bench/first-load), CHROMIUM (default /usr/bin/chromium),
+// PAGES (default app,mqttjs), DOWN_KBPS=1600, UP_KBPS=750, RTT_MS=150, CPU=4,
+// WARM_WAIT_MS=5000 (between the cold visit, once the app's worker is in control, and
+// the warm one).
+"use strict";
+
+const crypto = require("crypto");
+const fs = require("fs");
+const http = require("http");
+const os = require("os");
+const path = require("path");
+const zlib = require("zlib");
+const { spawn } = require("child_process");
+const WebSocket = require("ws");
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const HERE = __dirname;
+const env = process.env;
+const RUNS = Math.max(1, Number(env.RUNS || 5));
+const DIST = path.resolve(env.DIST || path.join(ROOT, "dist"));
+const OUT = path.resolve(env.OUT || path.join(ROOT, "target/webmqtt-bench/first-load"));
+const CHROMIUM = env.CHROMIUM || "/usr/bin/chromium";
+const PAGES = (env.PAGES || "app,mqttjs").split(",").filter(Boolean);
+const DOWN_KBPS = Number(env.DOWN_KBPS || 1600);
+const UP_KBPS = Number(env.UP_KBPS || 750);
+const RTT_MS = Number(env.RTT_MS || 150);
+const CPU = Number(env.CPU || 4);
+const WARM_WAIT_MS = Number(env.WARM_WAIT_MS || 5000);
+const MQTTJS_DIR = path.join(HERE, "node_modules", "mqtt", "dist");
+const MQTTJS_VERSION = require(path.join(HERE, "node_modules", "mqtt", "package.json")).version;
+const LABEL = { app: "app (dist/)", mqttjs: `MQTT.js ${MQTTJS_VERSION} + form` };
+const PATHS = { app: "/webmqtt/", mqttjs: "/mqttjs/" };
+const LOAD_TIMEOUT_MS = 180000;
+
+const log = (...a) => console.error("[first-load]", ...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => {
+  const v = xs.filter((x) => x != null && !Number.isNaN(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+
+// --- processes we start, stopped by pid ------------------------------------
+
+const children = new Set();
+const tmpDirs = new Set();
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// TERM, then KILL, to the process group of a child we started (detached).
+async function stop(child) {
+  if (!child) return;
+  for (const [sig, waitMs] of [["SIGTERM", 5000], ["SIGKILL", 3000]]) {
+    if (child.exitCode !== null || child.signalCode !== null) break;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      try {
+        process.kill(child.pid, sig);
+      } catch {}
+    }
+    for (let waited = 0; waited < waitMs && alive(child.pid) && child.exitCode === null; waited += 50) await sleep(50);
+  }
+  children.delete(child);
+}
+
+function stopAllSync() {
+  for (const child of children) {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {
+      try {
+        child.kill("SIGKILL");
+      } catch {}
+    }
+  }
+  children.clear();
+  for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
+  tmpDirs.clear();
+}
+process.on("exit", stopAllSync);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.on(sig, () => {
+    log(`${sig}: stopping what was started`);
+    stopAllSync();
+    process.exit(130);
+  });
+}
+
+async function waitFor(what, fn, timeoutMs, everyMs = 100) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out (${timeoutMs} ms) waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+// --- the static server ----------------------------------------------------------
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".webmanifest": "application/manifest+json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+};
+const COMPRESS = new Set([".html", ".js", ".css", ".wasm", ".json", ".webmanifest", ".svg"]);
+
+// URL path -> file, for both pages.
+function resolveFile(pathname) {
+  if (pathname.startsWith(PATHS.app)) {
+    const rel = pathname.slice(PATHS.app.length) || "index.html";
+    const file = path.resolve(DIST, rel);
+    return file.startsWith(DIST + path.sep) ? file : null;
+  }
+  if (pathname.startsWith(PATHS.mqttjs)) {
+    const rel = pathname.slice(PATHS.mqttjs.length) || "index.html";
+    if (rel === "index.html") return path.join(HERE, "pages", "first-load-mqttjs.html");
+    if (rel === "first-load-mqttjs.js") return path.join(HERE, "pages", "first-load-mqttjs.js");
+    if (rel === "mqtt.min.js") return path.join(MQTTJS_DIR, "mqtt.min.js");
+  }
+  return null;
+}
+
+// Every file read once: its bytes, gzip -9, ETag.
+const fileCache = new Map();
+function load(file) {
+  let f = fileCache.get(file);
+  if (!f) {
+    const raw = fs.readFileSync(file);
+    const ext = path.extname(file);
+    f = {
+      raw,
+      gz: COMPRESS.has(ext) ? zlib.gzipSync(raw, { level: 9 }) : null,
+      etag: `"${crypto.createHash("sha1").update(raw).digest("hex").slice(0, 20)}"`,
+      type: TYPES[ext] || "application/octet-stream",
+    };
+    fileCache.set(file, f);
+  }
+  return f;
+}
+
+function startServer(served) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, "http://127.0.0.1");
+    const file = resolveFile(decodeURIComponent(url.pathname));
+    if (req.method !== "GET" || !file || !fs.existsSync(file)) {
+      res.writeHead(404, { "Content-Type": "text/plain" });
+      return res.end("not found");
+    }
+    const f = load(file);
+    const headers = { "Content-Type": f.type, "Cache-Control": "max-age=600", ETag: f.etag, Vary: "Accept-Encoding" };
+    if (req.headers["if-none-match"] === f.etag) {
+      served.push({ path: url.pathname, status: 304, bytes: 0 });
+      res.writeHead(304, headers);
+      return res.end();
+    }
+    let body = f.raw;
+    if (f.gz && /\bgzip\b/.test(req.headers["accept-encoding"] || "")) {
+      headers["Content-Encoding"] = "gzip";
+      body = f.gz;
+    }
+    headers["Content-Length"] = body.length;
+    served.push({ path: url.pathname, status: 200, bytes: body.length });
+    res.writeHead(200, headers);
+    res.end(body);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+// --- Chromium over CDP (as in bench.js) -------------------------------------------
+
+class Cdp {
+  constructor(ws) {
+    this.ws = ws;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.listeners = new Map();
+    ws.on("message", (data) => {
+      const msg = JSON.parse(data.toString());
+      if (msg.id !== undefined) {
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        clearTimeout(p.timer);
+        if (msg.error) p.reject(new Error(`${p.method}: ${msg.error.message}`));
+        else p.resolve(msg.result);
+      } else if (msg.method) {
+        for (const fn of this.listeners.get(msg.method) || []) fn(msg.params);
+      }
+    });
+    ws.on("close", () => {
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new Error(`${p.method}: DevTools connection closed`));
+      }
+      this.pending.clear();
+    });
+  }
+
+  static connect(url) {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 28, handshakeTimeout: 10000 });
+      ws.once("open", () => resolve(new Cdp(ws)));
+      ws.once("error", reject);
+    });
+  }
+
+  send(method, params = {}, timeoutMs = 30000) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${method}: no answer in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, method });
+      this.ws.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  on(method, fn) {
+    if (!this.listeners.has(method)) this.listeners.set(method, []);
+    this.listeners.get(method).push(fn);
+  }
+
+  async eval(expression, timeoutMs = 30000) {
+    const r = await this.send("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true }, timeoutMs);
+    if (r.exceptionDetails) {
+      const d = r.exceptionDetails;
+      throw new Error(`page: ${(d.exception && d.exception.description) || d.text}`);
+    }
+    return r.result.value;
+  }
+
+  close() {
+    try {
+      this.ws.terminate();
+    } catch {}
+  }
+}
+
+function httpGetJson(port, p) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port, path: p, timeout: 5000 }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
+}
+
+async function launchChromium(tmp) {
+  const profile = fs.mkdtempSync(path.join(tmp, "chromium-"));
+  const args = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    `--user-data-dir=${profile}`,
+    "--remote-debugging-port=0",
+    "--remote-debugging-address=127.0.0.1",
+    "--disable-renderer-backgrounding",
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--window-size=1280,1024",
+    "about:blank",
+  ];
+  const logFile = path.join(profile, "chromium.log");
+  const fd = fs.openSync(logFile, "w");
+  const child = spawn(CHROMIUM, args, { detached: true, stdio: ["ignore", fd, fd] });
+  fs.closeSync(fd);
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  try {
+    const portFile = path.join(profile, "DevToolsActivePort");
+    const port = await waitFor("DevToolsActivePort", () => {
+      if (child.exitCode !== null) throw new Error(`chromium exited: ${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
+      if (!fs.existsSync(portFile)) return null;
+      return Number(fs.readFileSync(portFile, "utf8").split("\n")[0]) || null;
+    }, 30000);
+    const page = await waitFor("a page target", async () => {
+      const list = await httpGetJson(port, "/json/list").catch(() => []);
+      return list.find((t) => t.type === "page");
+    }, 10000);
+    const cdp = await Cdp.connect(page.webSocketDebuggerUrl);
+    return { child, cdp, profile };
+  } catch (e) {
+    await stop(child);
+    throw e;
+  }
+}
+
+async function closeChromium(browser) {
+  if (!browser) return;
+  browser.cdp.close();
+  await stop(browser.child);
+  fs.rmSync(browser.profile, { recursive: true, force: true });
+}
+
+// Installed before any page script: the time (performance.now(), from the start of
+// the navigation) at which #connect is in the page, laid out and enabled.
+const PROBE = `(() => {
+  const b = (window.__firstLoad = { ready: null });
+  const check = () => {
+    if (b.ready !== null) return;
+    const el = document.getElementById("connect");
+    if (el && !el.disabled && el.getClientRects().length > 0) {
+      b.ready = performance.now();
+      observer.disconnect();
+    }
+  };
+  const observer = new MutationObserver(check);
+  observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["disabled"] });
+})();`;
+
+// Navigates and waits (bounded) until the page's Connect button is usable. Returns
+// { ms, bytes, requests }: the time, and what the page fetched over the network
+// until then (encoded bytes, from the Network domain; the service worker's own
+// fetches are not the page's).
+async function visit(cdp, url) {
+  const net = new Map();
+  let counting = true;
+  const onSent = (p) => counting && net.set(p.requestId, { url: p.request.url, bytes: 0, done: false, fromSw: false });
+  const onResp = (p) => {
+    const r = net.get(p.requestId);
+    if (r && (p.response.fromServiceWorker || p.response.fromDiskCache)) r.fromSw = true;
+  };
+  const onDone = (p) => {
+    const r = net.get(p.requestId);
+    if (r && counting) {
+      r.bytes = p.encodedDataLength;
+      r.done = true;
+    }
+  };
+  cdp.on("Network.requestWillBeSent", onSent);
+  cdp.on("Network.responseReceived", onResp);
+  cdp.on("Network.loadingFinished", onDone);
+  await cdp.send("Page.navigate", { url });
+  const ms = await waitFor(`a usable Connect button at ${url}`, async () => {
+    const v = await cdp.eval(`location.href === ${JSON.stringify(url)} && window.__firstLoad ? window.__firstLoad.ready : null`).catch(() => null);
+    return v == null ? null : v;
+  }, LOAD_TIMEOUT_MS, 50);
+  counting = false;
+  cdp.listeners.set("Network.requestWillBeSent", []);
+  cdp.listeners.set("Network.responseReceived", []);
+  cdp.listeners.set("Network.loadingFinished", []);
+  const reqs = [...net.values()];
+  const fromNetwork = reqs.filter((r) => !r.fromSw);
+  return {
+    ms,
+    bytes: fromNetwork.reduce((s, r) => s + r.bytes, 0),
+    requests: fromNetwork.length,
+    total: reqs.length,
+    paths: fromNetwork.map((r) => new URL(r.url).pathname),
+  };
+}
+
+async function throttle(cdp) {
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: RTT_MS,
+    downloadThroughput: (DOWN_KBPS * 1000) / 8,
+    uploadThroughput: (UP_KBPS * 1000) / 8,
+  });
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: CPU });
+}
+
+// One fresh browser: a cold visit, then (once the app's service worker controls
+// the page; nothing to wait for on MQTT.js's page) a warm one.
+async function runPage(tmp, page, origin) {
+  const url = origin + PATHS[page];
+  const browser = await launchChromium(tmp);
+  try {
+    const { cdp } = browser;
+    await cdp.send("Page.enable");
+    await cdp.send("Runtime.enable");
+    await cdp.send("Page.addScriptToEvaluateOnNewDocument", { source: PROBE });
+    await throttle(cdp);
+    const cold = await visit(cdp, url);
+    if (page === "app") {
+      await waitFor("the service worker to control the app", () =>
+        cdp.eval("!!(navigator.serviceWorker && navigator.serviceWorker.controller)").catch(() => false), 120000, 200);
+    }
+    // Some time for the browser to store what it compiled (V8's code cache).
+    await sleep(WARM_WAIT_MS);
+    await cdp.send("Page.navigate", { url: "about:blank" });
+    await sleep(300);
+    const warm = await visit(cdp, url);
+    return { cold, warm };
+  } finally {
+    await closeChromium(browser);
+  }
+}
+
+// --- main ------------------------------------------------------------------------------
+
+function fmtMs(v) {
+  return v == null ? "–" : `${Math.round(v)}`;
+}
+function fmtRatio(a, b) {
+  return a == null || b == null || b === 0 ? "–" : `${(a / b).toFixed(2)}×`;
+}
+const kb = (n) => (n / 1024).toFixed(1);
+
+// What a page loads (the paths it fetched on a cold visit), raw and gzip -9.
+function sizesTable(paths) {
+  const rows = [];
+  for (const page of PAGES) {
+    const seen = new Set();
+    let raw = 0;
+    let gz = 0;
+    for (const p of paths[page]) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      const file = resolveFile(p);
+      if (!file) continue;
+      const f = load(file);
+      const g = f.gz ? f.gz.length : f.raw.length;
+      raw += f.raw.length;
+      gz += g;
+      const name = p.slice(PATHS[page].length) || "index.html";
+      rows.push(`| ${LABEL[page]} | \`${name}\` | ${kb(f.raw.length)} | ${kb(g)} |`);
+    }
+    rows.push(`| ${LABEL[page]} | **all** | **${kb(raw)}** | **${kb(gz)}** |`);
+  }
+  return ["| page | file | raw KiB | gzip -9 KiB |", "| --- | --- | ---: | ---: |", ...rows].join("\n");
+}
+
+async function main() {
+  if (PAGES.includes("app") && !fs.existsSync(path.join(DIST, "index.html"))) throw new Error(`${DIST}/index.html is missing: trunk build --release`);
+  if (!fs.existsSync(path.join(MQTTJS_DIR, "mqtt.min.js"))) throw new Error("MQTT.js is missing: npm ci in bench/browser");
+  fs.mkdirSync(OUT, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "webmqtt-first-load-"));
+  tmpDirs.add(tmp);
+  const served = [];
+  const server = await startServer(served);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  log(`server ${origin}; ${RUNS} runs per page; network ${DOWN_KBPS} kbit/s down, ${UP_KBPS} kbit/s up, ${RTT_MS} ms RTT; CPU ${CPU}x slower`);
+  const results = Object.fromEntries(PAGES.map((p) => [p, []]));
+  const coldPaths = Object.fromEntries(PAGES.map((p) => [p, []]));
+  // Everything the server sent in the first run of each page: page, service worker, both visits.
+  const serverTotals = Object.fromEntries(PAGES.map((p) => [p, []]));
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      // Alternate which page goes first.
+      const order = run % 2 ? [...PAGES].reverse() : PAGES;
+      for (const page of order) {
+        const before = served.length;
+        const r = await runPage(tmp, page, origin);
+        if (run === 0) {
+          coldPaths[page] = r.cold.paths;
+          serverTotals[page] = served.slice(before);
+        }
+        results[page].push(r);
+        log(`run ${run + 1}/${RUNS} ${page}: cold ${fmtMs(r.cold.ms)} ms (${kb(r.cold.bytes)} KiB, ${r.cold.requests} requests), ` +
+          `warm ${fmtMs(r.warm.ms)} ms (${kb(r.warm.bytes)} KiB over the network, ${r.warm.requests} of ${r.warm.total} requests)`);
+      }
+    }
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+  const med = (page, kind, key) => median(results[page].map((r) => r[kind][key]));
+  const lines = [
+    `First load, median of ${RUNS} runs: navigation to a usable Connect button; ` +
+      `${DOWN_KBPS / 1000} Mbit/s down, ${UP_KBPS} kbit/s up, ${RTT_MS} ms RTT, CPU ${CPU}× slower (CDP); ` +
+      `cold: fresh profile; warm: second visit (app: its service worker; MQTT.js: HTTP cache).`,
+    "",
+    "| page | cold ms | warm ms | cold: transferred KiB (requests) | warm: over the network KiB (requests) |",
+    "| --- | ---: | ---: | ---: | ---: |",
+  ];
+  for (const page of PAGES) {
+    lines.push(`| ${LABEL[page]} | ${fmtMs(med(page, "cold", "ms"))} | ${fmtMs(med(page, "warm", "ms"))} | ` +
+      `${kb(med(page, "cold", "bytes"))} (${med(page, "cold", "requests")}) | ${kb(med(page, "warm", "bytes"))} (${med(page, "warm", "requests")}) |`);
+  }
+  if (PAGES.includes("app") && PAGES.includes("mqttjs")) {
+    lines.push(`| app / MQTT.js | ${fmtRatio(med("app", "cold", "ms"), med("mqttjs", "cold", "ms"))} | ` +
+      `${fmtRatio(med("app", "warm", "ms"), med("mqttjs", "warm", "ms"))} | ` +
+      `${fmtRatio(med("app", "cold", "bytes"), med("mqttjs", "cold", "bytes"))} | |`);
+  }
+  lines.push("", "What each page loads on a cold visit until its Connect button is usable (its own requests, not its service worker's):", "", sizesTable(coldPaths));
+  lines.push("", "All the server sent in each page's first run (both visits, and the app's service worker installing):", "");
+  for (const page of PAGES) {
+    const all = serverTotals[page];
+    const bytes = all.reduce((sum, x) => sum + x.bytes, 0);
+    lines.push(`- ${LABEL[page]}: ${all.length} responses (${all.filter((x) => x.status === 304).length} of them 304), ${kb(bytes)} KiB of bodies`);
+  }
+  const table = lines.join("\n");
+  fs.writeFileSync(path.join(OUT, "table.md"), table + "\n");
+  fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify({ RUNS, DOWN_KBPS, UP_KBPS, RTT_MS, CPU, results }, null, 2));
+  console.log(table);
+  log(`also in ${path.join(OUT, "table.md")} (every run in results.json)`);
+}
+
+main().then(() => process.exit(0), (e) => {
+  log("failed:", e && e.stack || e);
+  process.exit(1);
+});
