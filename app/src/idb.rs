@@ -1,14 +1,13 @@
 //! Stored history in the browser's IndexedDB.
 //!
-//! One database, `webmqtt`, with one object store, `messages`, keyed by
-//! `["c", "s"]`: the connection id and the record's seq. So one connection's
-//! records form one key range, in arrival order, and loading, trimming and
-//! clearing a connection are each one range request.
-//!
-//! A stored record is a plain object: `c`, `s` (numbers), `t` (the arrival time
-//! in ms since the epoch), `topic` (string), `qos` (0-2), `retain` (boolean),
-//! `payload` (Uint8Array) and, only when there are some, `props` (Uint8Array,
-//! see [`crate::history::encode_properties`]).
+//! One database, `webmqtt`, with one object store, `chunks`, keyed by
+//! `["c", "s"]`: the connection id and the seq of the chunk's LAST record. A
+//! chunk is one write's records of one connection, packed into one byte string
+//! ([`crate::history::encode_chunk`]): `{c, s, d: Uint8Array}`. One object per
+//! write, not per message, so a flood costs the page one structured clone a
+//! second. Keyed by the last seq, the chunks a trim removes whole ("every
+//! record up to seq N") are exactly one key range; the one chunk that holds
+//! records on both sides of N is rewritten without the older ones.
 //!
 //! The IndexedDB callbacks are awaited through a `Promise` whose `resolve` and
 //! `reject` are set as the event handlers themselves: no Rust closure is made
@@ -23,16 +22,16 @@ use web_sys::{
     DomException, Event, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbObjectStoreParameters, IdbOpenDbRequest,
     IdbRequest, IdbTransaction, IdbTransactionMode, IdbVersionChangeEvent,
 };
-use webmqtt_codec::{Bytes, QoS};
 
-use crate::history::HistoryRecord;
+use crate::history::{decode_chunk, encode_chunk, HistoryRecord};
 use crate::workspace::ConnectionId;
 
 pub const DATABASE_NAME: &str = "webmqtt";
-/// Version 1 has the one store below; a later layout bumps it and migrates
-/// in the upgrade handler.
-pub const DATABASE_VERSION: u32 = 1;
-pub const STORE_NAME: &str = "messages";
+/// Version 2: the `chunks` store. Version 1 (never released) stored one object
+/// per message in `messages`, which the upgrade deletes.
+pub const DATABASE_VERSION: u32 = 2;
+pub const STORE_NAME: &str = "chunks";
+const VERSION_1_STORE: &str = "messages";
 
 /// What was being done when something failed: it starts the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,45 +141,68 @@ impl HistoryStore {
         Ok(HistoryStore { db })
     }
 
-    /// Stores a batch of records in one transaction: the requests are queued
-    /// without waiting on each, and only the transaction's end is awaited.
-    /// A record already stored under the same key is replaced.
+    /// Stores records, one chunk per connection among them, in one
+    /// transaction (the requests are queued without waiting on each; only the
+    /// transaction's end is awaited). Within a connection the seqs must rise
+    /// and be above every stored one.
     pub async fn append(&self, records: &[HistoryRecord]) -> Result<(), String> {
         if records.is_empty() {
             return Ok(());
         }
         let fields = Fields::new();
         self.write(Doing::Saving, |store| {
-            for record in records {
-                store.put(&fields.object_of(record)?)?;
+            for run in records.chunk_by(|a, b| a.connection == b.connection) {
+                store.put(&fields.chunk(run)?)?;
             }
             Ok(())
         })
         .await
     }
 
-    /// One connection's records, oldest first. Records that do not read back
-    /// as a record (written by something else) are skipped.
+    /// One connection's records, oldest first. Chunks that do not read back
+    /// (written by something else) are skipped.
     pub async fn load(&self, connection: ConnectionId) -> Result<Vec<HistoryRecord>, String> {
         let doing = Doing::Reading;
         let request = self
             .transaction(IdbTransactionMode::Readonly)
-            .and_then(|(_, store)| store.get_all_with_key(&key_range(connection, None)?))
+            .and_then(|(_, store)| store.get_all_with_key(&key_range(connection, None, None)?))
             .map_err(|e| js_failure(doing, &e))?;
         let values = await_request(doing, &request).await?;
         let fields = Fields::new();
-        Ok(Array::from(&values).iter().filter_map(|v| fields.record_of(&v)).collect())
+        Ok(Array::from(&values).iter().filter_map(|v| fields.records_of(connection, &v)).flatten().collect())
     }
 
     /// Deletes a connection's records up to and including `up_to_seq`: the
     /// oldest ones, as [`crate::history::plan_trim`] says.
     pub async fn delete_oldest(&self, connection: ConnectionId, up_to_seq: u64) -> Result<(), String> {
-        self.write(Doing::Deleting, |store| store.delete(&key_range(connection, Some(up_to_seq))?).map(drop)).await
+        // The first chunk that ends after the cut may begin before it.
+        let doing = Doing::Deleting;
+        let request = self
+            .transaction(IdbTransactionMode::Readonly)
+            .and_then(|(_, store)| {
+                store.get_all_with_key_and_limit(&key_range(connection, Some(up_to_seq.saturating_add(1)), None)?, 1)
+            })
+            .map_err(|e| js_failure(doing, &e))?;
+        let fields = Fields::new();
+        let straddling = Array::from(&await_request(doing, &request).await?)
+            .iter()
+            .next()
+            .and_then(|v| fields.records_of(connection, &v))
+            .filter(|records| records.first().is_some_and(|r| r.seq <= up_to_seq));
+        self.write(doing, |store| {
+            store.delete(&key_range(connection, None, Some(up_to_seq))?)?;
+            if let Some(records) = straddling {
+                let kept: Vec<HistoryRecord> = records.into_iter().filter(|r| r.seq > up_to_seq).collect();
+                store.put(&fields.chunk(&kept)?)?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     /// Deletes all of a connection's records.
     pub async fn clear(&self, connection: ConnectionId) -> Result<(), String> {
-        self.write(Doing::Deleting, |store| store.delete(&key_range(connection, None)?).map(drop)).await
+        self.write(Doing::Deleting, |store| store.delete(&key_range(connection, None, None)?).map(drop)).await
     }
 
     /// Deletes every connection's records.
@@ -227,14 +249,17 @@ impl HistoryStore {
     }
 }
 
-/// Creates the store when the database is new.
+/// Creates the store when the database is new, and drops version 1's.
 fn upgrade_handler(request: IdbOpenDbRequest) -> Closure<dyn FnMut(IdbVersionChangeEvent)> {
     Closure::new(move |event: IdbVersionChangeEvent| {
-        if event.old_version() >= 1.0 {
+        if event.old_version() >= f64::from(DATABASE_VERSION) {
             return;
         }
         let created = request.result().and_then(|db| {
             let db: IdbDatabase = db.unchecked_into();
+            if db.object_store_names().contains(VERSION_1_STORE) {
+                db.delete_object_store(VERSION_1_STORE)?;
+            }
             let parameters = IdbObjectStoreParameters::new();
             parameters.set_key_path(&Array::of2(&JsValue::from_str("c"), &JsValue::from_str("s")));
             db.create_object_store_with_optional_parameters(STORE_NAME, &parameters)
@@ -297,85 +322,48 @@ fn transaction_failure(doing: Doing, transaction: &IdbTransaction, event: &JsVal
     }
 }
 
-/// `[c, -Infinity]` to `[c, up_to_seq]` (or `[c, Infinity]`): one connection's
-/// records, all or the oldest up to a seq. IndexedDB orders array keys element
-/// by element, so these bounds hold exactly that connection's keys.
-fn key_range(connection: ConnectionId, up_to_seq: Option<u64>) -> Result<JsValue, JsValue> {
+/// One connection's keys from `from_seq` to `up_to_seq` (each open when
+/// None). IndexedDB orders array keys element by element, so these bounds
+/// hold exactly that connection's keys.
+fn key_range(connection: ConnectionId, from_seq: Option<u64>, up_to_seq: Option<u64>) -> Result<JsValue, JsValue> {
     let c = JsValue::from(connection.0);
+    let lower = from_seq.map_or(f64::NEG_INFINITY, |s| s as f64);
     let upper = up_to_seq.map_or(f64::INFINITY, |s| s as f64);
-    IdbKeyRange::bound(&Array::of2(&c, &JsValue::from(f64::NEG_INFINITY)), &Array::of2(&c, &JsValue::from(upper)))
-        .map(JsValue::from)
+    IdbKeyRange::bound(&Array::of2(&c, &JsValue::from(lower)), &Array::of2(&c, &JsValue::from(upper))).map(JsValue::from)
 }
 
-/// The stored objects' field names as JS strings, made once per call rather
-/// than once per field of every record.
+/// The stored objects' field names as JS strings, made once per call.
 struct Fields {
     connection: JsValue,
-    seq: JsValue,
-    time: JsValue,
-    topic: JsValue,
-    qos: JsValue,
-    retain: JsValue,
-    payload: JsValue,
-    properties: JsValue,
+    last_seq: JsValue,
+    data: JsValue,
 }
 
 impl Fields {
     fn new() -> Self {
         let s = JsValue::from_str;
-        Self {
-            connection: s("c"),
-            seq: s("s"),
-            time: s("t"),
-            topic: s("topic"),
-            qos: s("qos"),
-            retain: s("retain"),
-            payload: s("payload"),
-            properties: s("props"),
-        }
+        Self { connection: s("c"), last_seq: s("s"), data: s("d") }
     }
 
-    fn object_of(&self, record: &HistoryRecord) -> Result<JsValue, JsValue> {
+    /// A chunk of one connection's records (seqs rising).
+    fn chunk(&self, records: &[HistoryRecord]) -> Result<JsValue, JsValue> {
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            return Err(JsValue::from_str("an empty chunk"));
+        };
         let object = Object::new();
         let set = |key: &JsValue, value: JsValue| Reflect::set(&object, key, &value).map(drop);
-        set(&self.connection, JsValue::from(record.connection.0))?;
+        set(&self.connection, JsValue::from(first.connection.0))?;
         // Seqs stay far below 2^53, where f64 is exact.
-        set(&self.seq, JsValue::from(record.seq as f64))?;
-        set(&self.time, JsValue::from(record.received_at_ms))?;
-        set(&self.topic, JsValue::from_str(&record.topic))?;
-        set(&self.qos, JsValue::from(record.qos.as_u8()))?;
-        set(&self.retain, JsValue::from_bool(record.retain))?;
-        // A copy into JS memory: the record's bytes live in wasm memory.
-        set(&self.payload, Uint8Array::from(record.payload.as_ref()).into())?;
-        if !record.properties.is_empty() {
-            set(&self.properties, Uint8Array::from(record.properties.as_slice()).into())?;
-        }
+        set(&self.last_seq, JsValue::from(last.seq as f64))?;
+        // One copy into JS memory of the packed records.
+        set(&self.data, Uint8Array::from(encode_chunk(records).as_slice()).into())?;
         Ok(object.into())
     }
 
-    /// A stored object as a record; None when it is not one.
-    fn record_of(&self, value: &JsValue) -> Option<HistoryRecord> {
-        let get = |key: &JsValue| Reflect::get(value, key).ok();
-        let bytes = |v: JsValue| v.dyn_into::<Uint8Array>().ok().map(|a| a.to_vec());
-        let connection =
-            get(&self.connection)?.as_f64().filter(|c| c.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(c))?;
-        let seq = get(&self.seq)?.as_f64().filter(|s| s.fract() == 0.0 && *s >= 0.0)?;
-        let qos =
-            QoS::from_u8(get(&self.qos)?.as_f64().filter(|q| q.fract() == 0.0 && (0.0..=2.0).contains(q))? as u8)?;
-        let properties = match get(&self.properties) {
-            Some(v) if !v.is_undefined() => bytes(v)?,
-            _ => Vec::new(),
-        };
-        Some(HistoryRecord {
-            connection: ConnectionId(connection as u32),
-            seq: seq as u64,
-            received_at_ms: get(&self.time)?.as_f64()?,
-            topic: get(&self.topic)?.as_string()?,
-            qos,
-            retain: get(&self.retain)?.as_bool()?,
-            payload: Bytes::from(bytes(get(&self.payload)?)?),
-            properties,
-        })
+    /// A stored chunk's records; None when it is not a chunk.
+    fn records_of(&self, connection: ConnectionId, value: &JsValue) -> Option<Vec<HistoryRecord>> {
+        let data = Reflect::get(value, &self.data).ok()?.dyn_into::<Uint8Array>().ok()?.to_vec();
+        decode_chunk(connection, &data).ok()
     }
 }
 
