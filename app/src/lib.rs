@@ -7,7 +7,9 @@
 //! what is saved of it; the forms' checks live in [`settings`],
 //! [`publish_form`], [`payload`], [`broker_url`] and [`form`], tested natively.
 
+pub mod bridge;
 pub mod broker_url;
+pub mod commands;
 pub mod components;
 pub mod connection;
 pub mod export;
@@ -17,9 +19,11 @@ pub mod form;
 pub mod history;
 pub mod idb;
 pub mod ingest;
+pub mod iotlab;
 pub mod payload;
 pub mod problem;
 pub mod publish_form;
+pub mod scope;
 pub mod settings;
 pub mod theme;
 pub mod topic_tree;

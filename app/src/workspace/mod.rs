@@ -91,9 +91,12 @@ impl Workspace {
         let (setup, problems) = SharedSetup::parse(search);
         notices.extend(problems);
         if !setup.is_empty() {
+            let (scope, preset) = (setup.scope.clone(), setup.preset);
             let (name, settings, subscriptions) = setup.into_profile_parts(random);
             let (id, added) = profiles.find_or_add_shared(&name, settings);
             if let Some(p) = profiles.get_mut(id) {
+                p.scope = scope.unwrap_or_else(|| p.scope.clone());
+                p.preset = preset.or(p.preset);
                 for s in subscriptions {
                     p.subscriptions.retain(|kept| kept.filter != s.filter);
                     p.subscriptions.push(s);
