@@ -34,7 +34,7 @@ pub mod workspace;
 use leptos::prelude::*;
 
 use components::{
-    AppHeader, ConnectionList, ConnectionPanel, FeedPanel, PublishPanel, StatusBar, SubscriptionsPanel, TopicTreePanel,
+    AppHeader, ConnectionList, ConnectionPanel, FeedPanel, LabsPanel, PublishPanel, StatusBar, SubscriptionsPanel, TopicTreePanel,
     TtnPanel, WorkspaceNotice,
 };
 use connection::Connection;
@@ -50,16 +50,18 @@ enum Tab {
     Messages,
     Topics,
     Ttn,
+    Labs,
 }
 
 impl Tab {
-    const ALL: [Tab; 3] = [Tab::Messages, Tab::Topics, Tab::Ttn];
+    const ALL: [Tab; 4] = [Tab::Messages, Tab::Topics, Tab::Ttn, Tab::Labs];
 
     fn id(self) -> &'static str {
         match self {
             Tab::Messages => "tab-messages",
             Tab::Topics => "tab-topics",
             Tab::Ttn => "tab-ttn",
+            Tab::Labs => "tab-labs",
         }
     }
 
@@ -68,6 +70,7 @@ impl Tab {
             Tab::Messages => "Messages",
             Tab::Topics => "Topics",
             Tab::Ttn => "The Things Network",
+            Tab::Labs => "Labs and bridges",
         }
     }
 }
@@ -77,7 +80,9 @@ impl Tab {
 pub fn App() -> impl IntoView {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let ws = Workspace::provide(&search);
-    let tab = RwSignal::new(Tab::Messages);
+    // A link with a preset (a teacher's ?preset=iotlab) opens on its form.
+    let link_has_preset = workspace::share_link::SharedSetup::parse(&search).0.preset.is_some();
+    let tab = RwSignal::new(if link_has_preset { Tab::Labs } else { Tab::Messages });
     // What the feed shows; the topic tree narrows it too.
     let filter = RwSignal::new(FeedFilter::default());
     // The panels are drawn again only when another connection is chosen.
@@ -140,6 +145,7 @@ fn ConnectionView(conn: Connection, filter: RwSignal<FeedFilter>, tab: RwSignal<
                     <TopicTreePanel conn=conn filter=filter show_feed=Callback::new(move |()| tab.set(Tab::Messages)) />
                 }.into_any(),
                 Tab::Ttn => view! { <TtnPanel conn=conn /> }.into_any(),
+                Tab::Labs => view! { <LabsPanel conn=conn /> }.into_any(),
             }}
         </div>
         <PublishPanel conn=conn />
