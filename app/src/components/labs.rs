@@ -201,7 +201,15 @@ fn GenericFields(form: RwSignal<BridgeForm>) -> impl IntoView {
             <div class="field grow">
                 <label for="bridge-username">"User name"</label>
                 <input id="bridge-username" type="text" spellcheck="false" autocomplete="off"
-                    prop:value=text(|f| f.username.clone()) on:input=set(|f, v| f.username = v) />
+                    prop:value=text(|f| f.username.clone())
+                    on:input=set(|f, v| {
+                        // TTN's topics are under the user name (v3/<app>@<tenant>/…).
+                        if f.kind == BridgeKind::Ttn {
+                            f.topics_in = format!("v3/{}/#", v.trim());
+                            f.topics_out = f.topics_in.clone();
+                        }
+                        f.username = v;
+                    }) />
             </div>
             <div class="field grow">
                 <label for="bridge-password">"Password (or API key)"</label>
@@ -320,9 +328,9 @@ pub(crate) fn BridgeOutput(
 fn CommandsSection(conn: Connection) -> impl IntoView {
     let target = RwSignal::new(CommandTarget::default());
     // The target follows the connection's address (and preset) until edited again.
+    let url = Memo::new(move |_| conn.settings.with(|s| s.url.clone()));
     Effect::new(move |_| {
-        let url = conn.settings.with(|s| s.url.clone());
-        target.set(CommandTarget::for_connection(&url, conn.preset.get()));
+        target.set(CommandTarget::for_connection(&url.get(), conn.preset.get()));
     });
     let show_password = RwSignal::new(false);
     let version = move || conn.settings.with(|s| s.version);
