@@ -209,6 +209,19 @@ async function openApp(query = '') {
   return AppPage.open(browser.context, server.appUrl + query);
 }
 
+/**
+ * The app on a new connection of its own: the browser profile (and so the saved
+ * workspace) is shared by the tests, and an earlier test's scope or subscriptions
+ * must not leak into the next one.
+ */
+async function openFresh() {
+  const app = await openApp();
+  const before = await app.page.locator('#connection-list .connection-item').count();
+  await app.page.click('#connection-add');
+  await app.page.locator('#connection-list .connection-item').nth(before).waitFor({ timeout: 5_000 });
+  return app;
+}
+
 const configText = (app, id = 'bridge') => app.page.inputValue(`#${id}-config`);
 
 describe('Labs and bridges', { timeout: 240_000 }, () => {
@@ -271,7 +284,7 @@ describe('Labs and bridges', { timeout: 240_000 }, () => {
 
   test('the TTN bridge (user app1@ttn) carries an uplink to the app and a downlink to the stand-in', async () => {
     const { standin } = await env.get();
-    const app = await openApp();
+    const app = await openFresh();
     try {
       const p = app.page;
       await app.openTab('labs');
@@ -316,7 +329,7 @@ describe('Labs and bridges', { timeout: 240_000 }, () => {
 
   test('a publish and a subscription outside the scope ask first, in the page, and say why', async () => {
     const { standin } = await env.get();
-    const app = await openApp();
+    const app = await openFresh();
     try {
       const p = app.page;
       await app.connect({ url: `ws://127.0.0.1:${standin.ports.ws}`, username: ALICE.user, password: ALICE.password });
@@ -364,7 +377,7 @@ describe('Labs and bridges', { timeout: 240_000 }, () => {
 
   test('a 5.0 QoS 1 publish refused by the ACL shows 0x87 in words that name the scope', async () => {
     const { standin } = await env.get();
-    const app = await openApp();
+    const app = await openFresh();
     try {
       const p = app.page;
       await app.connect({ url: `ws://127.0.0.1:${standin.ports.ws}`, version: '5.0', username: ALICE.user, password: ALICE.password });
@@ -383,7 +396,7 @@ describe('Labs and bridges', { timeout: 240_000 }, () => {
 
   test("a wrong password shows the seed's words and, at a local address, points at the bridge's file", async () => {
     const { standin } = await env.get();
-    const app = await openApp();
+    const app = await openFresh();
     try {
       const p = app.page;
       await app.connect({ url: `ws://127.0.0.1:${standin.ports.ws}`, username: ALICE.user, password: 'wrong', wait: 'disconnected' });
@@ -400,7 +413,7 @@ describe('Labs and bridges', { timeout: 240_000 }, () => {
 
   test('the generated mosquitto_sub and mosquitto_pub, with their ~/.config files, do what the app did', async () => {
     const { standin } = await env.get();
-    const app = await openApp();
+    const app = await openFresh();
     const home = await tempDir('home');
     try {
       const p = app.page;
