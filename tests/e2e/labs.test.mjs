@@ -280,6 +280,16 @@ describe('Labs and bridges', { timeout: 240_000 }, () => {
     } finally {
       await app.close();
     }
+    // The same link opened again is the same connection, login and all.
+    const again = await openApp('?preset=iotlab');
+    try {
+      assert.equal(await again.page.inputValue('#iotlab-login'), 'alice');
+      assert.equal(await again.page.inputValue('#topic-scope'), 'iotlab/alice/');
+      const names = await again.page.locator('#connection-list .connection-pick').allTextContents();
+      assert.equal(names.filter((n) => n.startsWith('FIT IoT-LAB')).length, 1, `connections: ${names}`);
+    } finally {
+      await again.close();
+    }
   });
 
   test('the TTN bridge (user app1@ttn) carries an uplink to the app and a downlink to the stand-in', async () => {

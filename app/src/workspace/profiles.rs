@@ -194,6 +194,13 @@ impl Profiles {
         }
     }
 
+    /// The profile a preset link (`?preset=iotlab`, no user name) set up
+    /// before: the student typed a login into it since, so the link's own
+    /// fields no longer match it, but it is the same connection.
+    pub fn find_preset(&self, name: &str, preset: Preset) -> Option<ConnectionId> {
+        self.profiles.iter().find(|p| p.name == name && p.preset == Some(preset)).map(|p| p.id)
+    }
+
     /// What the browser keeps: passwords only where the user ticked "Remember
     /// password on this device".
     pub fn to_storage_json(&self) -> String {
@@ -515,6 +522,17 @@ mod tests {
         let old = "{\"format\":\"webmqtt-profiles\",\"version\":1,\"profiles\":[{\"url\":\"ws://h:1\",\"preset\":\"mars\"}]}";
         let p = Profiles::from_storage_json(old).unwrap().into_vec().remove(0);
         assert_eq!((p.scope.as_str(), p.preset), ("", None));
+    }
+
+    #[test]
+    fn a_preset_link_opened_again_finds_the_profile_it_set_up() {
+        let mut ps = sample();
+        assert_eq!(ps.find_preset("FIT IoT-LAB", Preset::IotLab), None);
+        let id = ps.add("FIT IoT-LAB", settings("ws://127.0.0.1:9001"));
+        ps.get_mut(id).unwrap().settings.username = "alice".into();
+        assert_eq!(ps.find_preset("FIT IoT-LAB", Preset::IotLab), None, "not a preset profile yet");
+        ps.get_mut(id).unwrap().preset = Some(Preset::IotLab);
+        assert_eq!(ps.find_preset("FIT IoT-LAB", Preset::IotLab), Some(id));
     }
 
     #[test]
