@@ -81,6 +81,18 @@ pub enum Field {
     TtnDeviceId,
     TtnFPort,
     TtnPayload,
+    BridgeHost,
+    BridgePort,
+    BridgeCaFile,
+    BridgeUsername,
+    BridgePassword,
+    BridgeTopicsIn,
+    BridgeTopicsOut,
+    BridgeWsPort,
+    BridgeMqttPort,
+    CommandHost,
+    CommandPort,
+    CommandCaFile,
 }
 
 impl Field {
@@ -106,6 +118,18 @@ impl Field {
             Self::TtnDeviceId => "ttn-device-id",
             Self::TtnFPort => "ttn-f-port",
             Self::TtnPayload => "ttn-payload",
+            Self::BridgeHost => "bridge-host",
+            Self::BridgePort => "bridge-port",
+            Self::BridgeCaFile => "bridge-ca-file",
+            Self::BridgeUsername => "bridge-username",
+            Self::BridgePassword => "bridge-password",
+            Self::BridgeTopicsIn => "bridge-topics-in",
+            Self::BridgeTopicsOut => "bridge-topics-out",
+            Self::BridgeWsPort => "bridge-ws-port",
+            Self::BridgeMqttPort => "bridge-mqtt-port",
+            Self::CommandHost => "command-host",
+            Self::CommandPort => "command-port",
+            Self::CommandCaFile => "command-ca-file",
         }
     }
 

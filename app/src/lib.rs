@@ -7,7 +7,9 @@
 //! what is saved of it; the forms' checks live in [`settings`],
 //! [`publish_form`], [`payload`], [`broker_url`] and [`form`], tested natively.
 
+pub mod bridge;
 pub mod broker_url;
+pub mod commands;
 pub mod components;
 pub mod connection;
 pub mod export;
@@ -17,9 +19,11 @@ pub mod form;
 pub mod history;
 pub mod idb;
 pub mod ingest;
+pub mod iotlab;
 pub mod payload;
 pub mod problem;
 pub mod publish_form;
+pub mod scope;
 pub mod settings;
 pub mod theme;
 pub mod topic_tree;
@@ -30,7 +34,7 @@ pub mod workspace;
 use leptos::prelude::*;
 
 use components::{
-    AppHeader, ConnectionList, ConnectionPanel, FeedPanel, PublishPanel, StatusBar, SubscriptionsPanel, TopicTreePanel,
+    AppHeader, ConnectionList, ConnectionPanel, FeedPanel, LabsPanel, PublishPanel, StatusBar, SubscriptionsPanel, TopicTreePanel,
     TtnPanel, WorkspaceNotice,
 };
 use connection::Connection;
@@ -46,16 +50,18 @@ enum Tab {
     Messages,
     Topics,
     Ttn,
+    Labs,
 }
 
 impl Tab {
-    const ALL: [Tab; 3] = [Tab::Messages, Tab::Topics, Tab::Ttn];
+    const ALL: [Tab; 4] = [Tab::Messages, Tab::Topics, Tab::Ttn, Tab::Labs];
 
     fn id(self) -> &'static str {
         match self {
             Tab::Messages => "tab-messages",
             Tab::Topics => "tab-topics",
             Tab::Ttn => "tab-ttn",
+            Tab::Labs => "tab-labs",
         }
     }
 
@@ -64,6 +70,7 @@ impl Tab {
             Tab::Messages => "Messages",
             Tab::Topics => "Topics",
             Tab::Ttn => "The Things Network",
+            Tab::Labs => "Labs and bridges",
         }
     }
 }
@@ -73,7 +80,9 @@ impl Tab {
 pub fn App() -> impl IntoView {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let ws = Workspace::provide(&search);
-    let tab = RwSignal::new(Tab::Messages);
+    // A link with a preset (a teacher's ?preset=iotlab) opens on its form.
+    let link_has_preset = workspace::share_link::SharedSetup::parse(&search).0.preset.is_some();
+    let tab = RwSignal::new(if link_has_preset { Tab::Labs } else { Tab::Messages });
     // What the feed shows; the topic tree narrows it too.
     let filter = RwSignal::new(FeedFilter::default());
     // The panels are drawn again only when another connection is chosen.
@@ -136,6 +145,7 @@ fn ConnectionView(conn: Connection, filter: RwSignal<FeedFilter>, tab: RwSignal<
                     <TopicTreePanel conn=conn filter=filter show_feed=Callback::new(move |()| tab.set(Tab::Messages)) />
                 }.into_any(),
                 Tab::Ttn => view! { <TtnPanel conn=conn /> }.into_any(),
+                Tab::Labs => view! { <LabsPanel conn=conn /> }.into_any(),
             }}
         </div>
         <PublishPanel conn=conn />

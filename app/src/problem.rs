@@ -86,6 +86,29 @@ pub fn refusal(reason: ReasonCode, version: ProtocolVersion) -> (&'static str, &
     (message, refusal_hint(reason))
 }
 
+/// [`refusal`], with the hint extended where the broker is a local bridge
+/// (127.0.0.1, localhost): a refused login there may be the bridge's own.
+pub fn refusal_at(reason: ReasonCode, version: ProtocolVersion, url: &str) -> (&'static str, String) {
+    let (message, hint) = refusal(reason, version);
+    let login_refused = matches!(reason, ReasonCode::NOT_AUTHORIZED | ReasonCode::BAD_USER_NAME_OR_PASSWORD);
+    let local = BrokerUrl::parse(url).is_ok_and(|u| is_local_host(&u.host));
+    if login_refused && local {
+        return (message, format!("{hint} {BRIDGE_LOGIN_HINT}"));
+    }
+    (message, hint.to_owned())
+}
+
+/// What a refused login means behind a WebMQTT bridge.
+pub const BRIDGE_LOGIN_HINT: &str = "If this is a local bridge (a mosquitto started with WebMQTT's bridge \
+     file), the bridge is what logs in to the remote broker: check remote_username and remote_password \
+     in that file too. When they are wrong, the bridge's log (mosquitto -v) says \"Connection Refused: not \
+     authorised\" and the browser receives nothing.";
+
+/// This computer: where a bridge's listener is.
+pub fn is_local_host(host: &str) -> bool {
+    matches!(host, "127.0.0.1" | "localhost" | "::1") || host.starts_with("127.")
+}
+
 /// mosquitto's words for the 3.x CONNACK return codes (3.1.1 §3.2.2.3), which the
 /// codec reports as their 5.0 reason codes.
 fn v3_connack_message(reason: ReasonCode) -> &'static str {
@@ -104,7 +127,9 @@ fn v3_connack_message(reason: ReasonCode) -> &'static str {
 fn refusal_hint(reason: ReasonCode) -> &'static str {
     match reason {
         ReasonCode::BAD_USER_NAME_OR_PASSWORD => "Check the user name and password.",
-        ReasonCode::NOT_AUTHORIZED => "Check the user name and password, and that this user may connect.",
+        ReasonCode::NOT_AUTHORIZED => {
+            "Check your login: the user name and password (a typo in either gives this refusal), and that this user may connect."
+        }
         ReasonCode::CLIENT_IDENTIFIER_NOT_VALID => "Try another client id.",
         ReasonCode::UNSUPPORTED_PROTOCOL_VERSION => "Try another MQTT version.",
         ReasonCode::SERVER_UNAVAILABLE | ReasonCode::SERVER_BUSY => "Try again later.",
@@ -150,6 +175,17 @@ mod tests {
         assert_eq!(refusal(ReasonCode::BAD_USER_NAME_OR_PASSWORD, V5).1, "Check the user name and password.");
         assert_eq!(refusal(ReasonCode::SERVER_BUSY, V5).1, "Try again later.");
         assert_eq!(refusal(ReasonCode::UNSPECIFIED_ERROR, V5).1, "");
+    }
+
+    #[test]
+    fn a_refused_login_at_a_local_bridge_points_at_the_bridge_file() {
+        let (m, hint) = refusal_at(ReasonCode::NOT_AUTHORIZED, V3_1_1, "ws://127.0.0.1:9001");
+        assert_eq!(m, "Connection Refused: not authorised.");
+        assert!(hint.contains("user name and password") && hint.contains("remote_password"), "{hint}");
+        assert!(refusal_at(ReasonCode::BAD_USER_NAME_OR_PASSWORD, V5, "ws://localhost:9001").1.contains("bridge"));
+        let (_, remote) = refusal_at(ReasonCode::NOT_AUTHORIZED, V3_1_1, "wss://broker.example.org:8081");
+        assert!(!remote.contains("bridge"), "{remote}");
+        assert_eq!(refusal_at(ReasonCode::SERVER_BUSY, V5, "ws://127.0.0.1:9001").1, "Try again later.");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use webmqtt_codec::{ProtocolVersion, QoS};
 
 use super::fields::{field_error, options, selected};
 use super::page_is_https;
+use super::scope::ScopeField;
 use crate::connection::{Connection, Status};
 use crate::form::{Field, FieldError, SelectKey};
 use crate::settings::{random_client_id, ConnectionSettings, SettingsError};
@@ -110,6 +111,8 @@ pub fn ConnectionPanel(conn: Connection) -> impl IntoView {
                     </div>
                 </div>
             </div>
+
+            <ScopeField conn=conn />
 
             <div class="field checkbox remember">
                 <input id="remember-password" type="checkbox" prop:checked=move || conn.remember_password.get()

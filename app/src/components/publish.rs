@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use webmqtt_codec::QoS;
 
 use super::fields::{field_error, options, selected};
+use super::scope::{publish_warning, ScopeConfirm, ScopeHint};
 use crate::connection::{Connection, PublishCounts, PublishOutcome};
 use crate::form::{Field, FieldError};
 use crate::payload::PayloadFormat;
@@ -18,12 +19,23 @@ pub fn PublishPanel(conn: Connection) -> impl IntoView {
     let version = move || conn.settings.with(|s| s.version);
     let is_v5 = move || version().is_v5();
 
-    let publish = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Set while the in-page question about a topic outside the scope is open.
+    let confirm = RwSignal::new(None::<String>);
+    let send = move || {
         let result = form
             .with_untracked(|f| f.messages(untrack(version)))
             .and_then(|messages| conn.publish(messages).map_err(|m| FieldError::new(Field::PublishTopic, m)));
         error.set(result.err());
+    };
+    let publish = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // A form that is wrong says so first; then a topic outside the scope asks.
+        let checked = form.with_untracked(|f| f.messages(untrack(version)).map(|_| publish_warning(conn, &f.topic)));
+        match checked {
+            Err(e) => error.set(Some(e)),
+            Ok(Some(warning)) => confirm.set(Some(warning)),
+            Ok(None) => send(),
+        }
     };
     let set = move |f: fn(&mut PublishForm, String)| {
         move |ev| {
@@ -40,6 +52,8 @@ pub fn PublishPanel(conn: Connection) -> impl IntoView {
             <input id="publish-topic" type="text" spellcheck="false" placeholder="lab/hello"
                 prop:value=move || form.with(|f| f.topic.clone()) on:input=set(|f, v| f.topic = v) />
             {field_error(Field::PublishTopic)}
+            <ScopeHint conn=conn field="publish-topic" value=Signal::derive(move || form.with(|f| f.topic.clone()))
+                set=Callback::new(move |t| form.update(|f| f.topic = t)) />
             <div class="row">
                 <div class="field">
                     <label for="publish-format">"Payload as"</label>
@@ -87,6 +101,7 @@ pub fn PublishPanel(conn: Connection) -> impl IntoView {
                     {field_error(Field::PublishUserProperties)}
                 </details>
             </Show>
+            <ScopeConfirm id="publish-scope-confirm" warning=confirm yes_label="Publish anyway" on_yes=Callback::new(move |()| send()) />
             <button id="publish" type="submit">"Publish"</button>
             <p id="publish-outcome" class="outcome" role="status">{move || match state.last_publish.get() {
                 None => String::new(),

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use webmqtt_codec::{QoS, RetainHandling, SubscriptionOptions};
 
 use super::fields::{options, selected};
+use super::scope::{subscribe_warning, ScopeConfirm, ScopeHint};
 use crate::connection::{Connection, SubscriptionState};
 
 #[component]
@@ -14,11 +15,20 @@ pub fn SubscriptionsPanel(conn: Connection) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let is_v5 = move || state.settings.with(|s| s.version.is_v5());
 
+    // Set while the in-page question about a filter outside the scope is open.
+    let confirm = RwSignal::new(None::<String>);
+    let send = move || match conn.subscribe(filter.get_untracked().trim().to_owned(), sub_options.get_untracked()) {
+        Ok(()) => error.set(None),
+        Err(e) => error.set(Some(e)),
+    };
     let subscribe = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match conn.subscribe(filter.get_untracked().trim().to_owned(), sub_options.get_untracked()) {
-            Ok(()) => error.set(None),
-            Err(e) => error.set(Some(e)),
+        let typed = filter.get_untracked();
+        // An invalid filter gets its own message from subscribe(), not a scope question.
+        let valid = webmqtt_codec::validate_topic_filter(typed.trim()).is_ok();
+        match valid.then(|| subscribe_warning(conn, &typed)).flatten() {
+            Some(warning) => confirm.set(Some(warning)),
+            None => send(),
         }
     };
 
@@ -63,7 +73,9 @@ pub fn SubscriptionsPanel(conn: Connection) -> impl IntoView {
                         </div>
                     </div>
                 </Show>
+                <ScopeHint conn=conn field="subscribe-topic" value=filter set=Callback::new(move |f| filter.set(f)) />
                 {move || error.get().map(|e| view! { <p class="field-error" id="subscribe-error" role="alert">{e}</p> })}
+                <ScopeConfirm id="subscribe-scope-confirm" warning=confirm yes_label="Subscribe anyway" on_yes=Callback::new(move |()| send()) />
                 <button id="subscribe" type="submit">"Subscribe"</button>
             </form>
             <ul id="subscription-list" class="subscription-list">

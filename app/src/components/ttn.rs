@@ -9,13 +9,15 @@ use super::{clock_time, size};
 use crate::connection::Connection;
 use crate::form::{Field, SelectKey};
 use crate::payload;
+use super::labs::BridgeOutput;
+use crate::bridge::{Bridge, BridgeForm, DEFAULT_WS_PORT};
 use crate::ttn::{
-    bridge_config, mosquitto_pub_config, ComposerCheck, ComposerForm, ComposerFormat, Priority, QueueOperation, TtnEvent,
+    mosquitto_pub_config, ComposerCheck, ComposerForm, ComposerFormat, Priority, QueueOperation, TtnEvent,
     TtnKind, TtnMessage,
 };
 
 /// The local bridge's WebSocket port in the generated configuration.
-const BRIDGE_WS_PORT: u16 = 9001;
+const BRIDGE_WS_PORT: u16 = DEFAULT_WS_PORT;
 
 #[component]
 pub fn TtnPanel(conn: Connection) -> impl IntoView {
@@ -39,9 +41,14 @@ pub fn TtnPanel(conn: Connection) -> impl IntoView {
             .and_then(|()| conn.subscribe(app.traffic_filter(), SubscriptionOptions::default()));
         subscribe_error.set(result.err());
     };
-    let config = move || {
-        bridge_config(&cluster.get(), &form.with(ComposerForm::application), &api_key.get(), BRIDGE_WS_PORT)
-    };
+    // The one bridge generator (bridge.rs), with TTN's preset.
+    let bridge = Signal::derive(move || -> Result<Bridge, _> {
+        BridgeForm::ttn(&cluster.get(), &form.with(|f| f.application().username()), &api_key.get()).check()
+    });
+    let fill_login = Callback::new(move |()| {
+        let app = form.with_untracked(ComposerForm::application);
+        settings.update(|s| s.username = app.username());
+    });
 
     view! {
         <section class="panel ttn" aria-labelledby="ttn-heading">
@@ -81,8 +88,7 @@ pub fn TtnPanel(conn: Connection) -> impl IntoView {
                     <code>"mosquitto -c ttn-bridge.conf -v"</code>
                     "; it bridges the application's " <code>"v3/#"</code> " topics to the cluster's port 8883."
                 </p>
-                <textarea id="ttn-bridge-config" class="code" readonly rows="18" aria-label="Bridge configuration"
-                    prop:value=config></textarea>
+                <BridgeOutput conn=conn bridge=bridge id="ttn-bridge" before_connect=fill_login />
             </details>
             <div class="actions">
                 <button id="ttn-use" type="button" on:click=use_preset>"Fill the connection form"</button>

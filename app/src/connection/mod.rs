@@ -105,6 +105,9 @@ pub struct Connection {
     pub remember_password: RwSignal<bool>,
     pub subscriptions: RwSignal<Vec<SubscriptionEntry>>,
     pub publish_form: RwSignal<PublishForm>,
+    /// The profile's topic scope and preset (scope.rs, iotlab.rs).
+    pub scope: RwSignal<String>,
+    pub preset: RwSignal<Option<crate::iotlab::Preset>>,
     pub status: RwSignal<Status>,
     pub problem: RwSignal<Option<Problem>>,
     pub feed: RwSignal<Feed>,
@@ -169,6 +172,8 @@ impl Connection {
             remember_password: RwSignal::new(profile.remember_password),
             subscriptions: RwSignal::new(subs),
             publish_form: RwSignal::new(publish_form),
+            scope: RwSignal::new(profile.scope),
+            preset: RwSignal::new(profile.preset),
             status: RwSignal::new(Status::Disconnected),
             problem: RwSignal::new(None),
             feed: RwSignal::new(Feed::default()),
@@ -214,6 +219,8 @@ impl Connection {
             }),
             publish_topic: publish.0,
             publish_payload: publish.1,
+            scope: self.scope.get(),
+            preset: self.preset.get(),
         }
     }
 
@@ -458,7 +465,7 @@ impl Runtime {
                 self.subscribe_saved(c.session_present);
             }
             Event::ConnectionRefused(r) => {
-                let (words, hint) = problem::refusal(r.reason, conn.version.get_untracked());
+                let (words, hint) = problem::refusal_at(r.reason, conn.version.get_untracked(), &self.url());
                 let mut message = words.to_owned();
                 if let Some(s) = r.reason_string {
                     message.push_str(&format!(" ({s})"));
@@ -477,7 +484,7 @@ impl Runtime {
                     }
                 });
                 conn.last_publish.set(Some(if refused {
-                    PublishOutcome::Failed(format!("The broker refused message {packet_id}: {}", reason.name()))
+                    PublishOutcome::Failed(crate::scope::publish_refused(packet_id, reason, &conn.scope.get_untracked()))
                 } else {
                     PublishOutcome::Acknowledged { packet_id }
                 }));

@@ -8,14 +8,13 @@
 //!
 //! `ids`: application and device ids and their topics; `downlink`: the
 //! composer and the requests it makes; `uplink`: what the server publishes,
-//! read once on receipt; `bridge`: the local bridge's configuration.
+//! read once on receipt. The local bridge's configuration is the app's one
+//! bridge generator (crate::bridge), with TTN's preset.
 
-mod bridge;
 mod downlink;
 mod ids;
 mod uplink;
 
-pub use bridge::*;
 pub use downlink::*;
 pub use ids::*;
 pub use uplink::*;
@@ -148,22 +147,6 @@ mod tests {
         assert!(!cmd.contains("-P") && !cmd.contains("-u"));
         assert_eq!(mosquitto_pub_config(&r.application), "-u app1@ttn\n-P YOUR_API_KEY\n");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
-    }
-
-    #[test]
-    fn bridge_config_bridges_v3_topics_with_the_application_credentials() {
-        let c = bridge_config("eu1.cloud.thethings.network", &app(Some("ttn")), "NNSXS.KEY", 9001);
-        for line in [
-            "listener 9001 127.0.0.1",
-            "protocol websockets",
-            "address eu1.cloud.thethings.network:8883",
-            "remote_username app1@ttn",
-            "remote_password NNSXS.KEY",
-            "topic v3/# both 0",
-            "try_private false",
-        ] {
-            assert!(c.lines().any(|l| l == line), "missing {line:?} in\n{c}");
-        }
     }
 
     // Fixtures written from The Things Stack's documented message format.

@@ -93,9 +93,18 @@ impl Workspace {
         let (setup, problems) = SharedSetup::parse(search);
         notices.extend(problems);
         if !setup.is_empty() {
+            let (scope, preset) = (setup.scope.clone(), setup.preset);
+            let link_has_username = setup.username.is_some();
             let (name, settings, subscriptions) = setup.into_profile_parts(random);
-            let (id, added) = profiles.find_or_add_shared(&name, settings);
+            // A preset link opened again finds the profile the login was typed into.
+            let earlier = preset.filter(|_| !link_has_username).and_then(|p| profiles.find_preset(&name, p));
+            let (id, added) = match earlier {
+                Some(id) => (id, false),
+                None => profiles.find_or_add_shared(&name, settings),
+            };
             if let Some(p) = profiles.get_mut(id) {
+                p.scope = scope.unwrap_or_else(|| p.scope.clone());
+                p.preset = preset.or(p.preset);
                 for s in subscriptions {
                     p.subscriptions.retain(|kept| kept.filter != s.filter);
                     p.subscriptions.push(s);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use webmqtt_codec::{ProtocolVersion, QoS, RetainHandling, SubscriptionOptions};
 
 use crate::form::SelectKey;
+use crate::iotlab::Preset;
 use crate::settings::ConnectionSettings;
 
 /// Which connection of the workspace something belongs to. Stable across
@@ -40,6 +41,10 @@ pub struct Profile {
     pub subscriptions: Vec<SavedSubscription>,
     pub publish_topic: String,
     pub publish_payload: String,
+    /// The topic prefix the broker allows this user (scope.rs); empty for none.
+    pub scope: String,
+    /// What the Labs panel opens on and fills in (iotlab.rs).
+    pub preset: Option<Preset>,
 }
 
 impl Profile {
@@ -53,6 +58,8 @@ impl Profile {
             subscriptions: Vec::new(),
             publish_topic: String::new(),
             publish_payload: String::new(),
+            scope: String::new(),
+            preset: None,
         }
     }
 }
@@ -187,6 +194,13 @@ impl Profiles {
         }
     }
 
+    /// The profile a preset link (`?preset=iotlab`, no user name) set up
+    /// before: the student typed a login into it since, so the link's own
+    /// fields no longer match it, but it is the same connection.
+    pub fn find_preset(&self, name: &str, preset: Preset) -> Option<ConnectionId> {
+        self.profiles.iter().find(|p| p.name == name && p.preset == Some(preset)).map(|p| p.id)
+    }
+
     /// What the browser keeps: passwords only where the user ticked "Remember
     /// password on this device".
     pub fn to_storage_json(&self) -> String {
@@ -285,6 +299,10 @@ struct StoredProfile {
     subscriptions: Vec<StoredSubscription>,
     publish_topic: String,
     publish_payload: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    scope: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    preset: String,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -335,6 +353,8 @@ impl StoredProfile {
                 .collect(),
             publish_topic: p.publish_topic.clone(),
             publish_payload: p.publish_payload.clone(),
+            scope: p.scope.clone(),
+            preset: p.preset.map(|k| k.key().to_owned()).unwrap_or_default(),
         }
     }
 
@@ -380,6 +400,8 @@ impl StoredProfile {
                 .collect(),
             publish_topic: self.publish_topic,
             publish_payload: self.publish_payload,
+            scope: self.scope,
+            preset: Preset::from_key(&self.preset),
         }
     }
 }
@@ -482,6 +504,36 @@ mod tests {
         let p = ps.get(ids[0]).unwrap();
         assert_eq!((p.name.as_str(), p.settings.keep_alive.as_str()), ("Connection", "60"));
         assert_eq!(p.subscriptions[0].options.qos, QoS::AtMostOnce);
+    }
+
+    #[test]
+    fn scope_and_preset_are_saved_and_exported() {
+        let mut ps = sample();
+        let lab = ps.first_id().unwrap();
+        let p = ps.get_mut(lab).unwrap();
+        p.scope = "iotlab/alice/".into();
+        p.preset = Some(Preset::IotLab);
+        p.remember_password = true;
+        assert_eq!(Profiles::from_storage_json(&ps.to_storage_json()).unwrap().get(lab), ps.get(lab));
+        let mut other = Profiles::default();
+        let ids = other.import_json(&ps.to_export_json()).unwrap();
+        let imported = other.get(ids[0]).unwrap();
+        assert_eq!((imported.scope.as_str(), imported.preset), ("iotlab/alice/", Some(Preset::IotLab)));
+        // Files from before scopes load with none; an unknown preset is dropped.
+        let old = "{\"format\":\"webmqtt-profiles\",\"version\":1,\"profiles\":[{\"url\":\"ws://h:1\",\"preset\":\"mars\"}]}";
+        let p = Profiles::from_storage_json(old).unwrap().into_vec().remove(0);
+        assert_eq!((p.scope.as_str(), p.preset), ("", None));
+    }
+
+    #[test]
+    fn a_preset_link_opened_again_finds_the_profile_it_set_up() {
+        let mut ps = sample();
+        assert_eq!(ps.find_preset("FIT IoT-LAB", Preset::IotLab), None);
+        let id = ps.add("FIT IoT-LAB", settings("ws://127.0.0.1:9001"));
+        ps.get_mut(id).unwrap().settings.username = "alice".into();
+        assert_eq!(ps.find_preset("FIT IoT-LAB", Preset::IotLab), None, "not a preset profile yet");
+        ps.get_mut(id).unwrap().preset = Some(Preset::IotLab);
+        assert_eq!(ps.find_preset("FIT IoT-LAB", Preset::IotLab), Some(id));
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! client id prefix, the subscriptions with their QoS and the profile's name,
 //! never a password.
 //!
+//! `scope=iotlab%2Falice%2F` carries the topic scope (scope.rs) and
+//! `preset=iotlab` a preset (iotlab.rs): a teacher's `?preset=iotlab` link
+//! opens the IoT-LAB form, so students type only their login and password.
+//!
 //! `?name=Lab&url=wss%3A%2F%2Fbroker%3A8081&version=5.0&username=alice&client_id_prefix=lab-&topic=lab%2F%23&qos=1&topic=x&qos=0`
 //! The k-th `qos` belongs to the k-th `topic` (0 where it is missing), so the
 //! older `?url=…&topic=…` links still work. A `+` in a value is a `+` (topic
@@ -13,6 +17,8 @@ use webmqtt_codec::{validate_topic_filter, ProtocolVersion, QoS, SubscriptionOpt
 use super::profiles::{Profile, SavedSubscription};
 use crate::broker_url::BrokerUrl;
 use crate::form::SelectKey;
+use crate::iotlab::Preset;
+use crate::scope::TopicScope;
 use crate::settings::{random_client_id, ConnectionSettings};
 
 /// What a link sets up. Every field is optional: a link may only name a broker.
@@ -24,10 +30,12 @@ pub struct SharedSetup {
     pub username: Option<String>,
     pub client_id_prefix: Option<String>,
     pub subscriptions: Vec<SavedSubscription>,
+    pub scope: Option<String>,
+    pub preset: Option<Preset>,
 }
 
 /// The keys a link may carry; others are reported, not silently dropped.
-const KEYS: [&str; 7] = ["name", "url", "version", "username", "client_id_prefix", "topic", "qos"];
+const KEYS: [&str; 9] = ["name", "url", "version", "username", "client_id_prefix", "topic", "qos", "scope", "preset"];
 
 impl SharedSetup {
     pub fn is_empty(&self) -> bool {
@@ -58,6 +66,14 @@ impl SharedSetup {
                 "username" => setup.username = Some(value),
                 "client_id_prefix" => setup.client_id_prefix = Some(value),
                 "topic" => topics.push(value),
+                "scope" => match TopicScope::parse(&value) {
+                    Ok(scope) => setup.scope = scope.map(|s| s.prefix().to_owned()),
+                    Err(e) => problems.push(format!("The link's topic scope was not used: {e}")),
+                },
+                "preset" => match Preset::from_key(&value) {
+                    Some(p) => setup.preset = Some(p),
+                    None => problems.push(format!("The link's preset \"{value}\" was not used: WebMQTT knows only \"iotlab\".")),
+                },
                 "qos" => qos.push(value),
                 "password" => problems.push(
                     "The link carries a password, which was ignored: links never hold passwords. Type it in the form."
@@ -94,6 +110,12 @@ impl SharedSetup {
             pairs.push(("username", s.username.clone()));
         }
         pairs.push(("client_id_prefix", client_id_prefix(&s.client_id)));
+        if !profile.scope.trim().is_empty() {
+            pairs.push(("scope", profile.scope.trim().to_owned()));
+        }
+        if let Some(preset) = profile.preset {
+            pairs.push(("preset", preset.key().to_owned()));
+        }
         for sub in &profile.subscriptions {
             pairs.push(("topic", sub.filter.clone()));
             pairs.push(("qos", sub.options.qos.key().to_owned()));
@@ -127,7 +149,8 @@ impl SharedSetup {
             let chars: Vec<char> = settings.client_id.chars().collect();
             settings.client_id = chars[chars.len().saturating_sub(23)..].iter().collect();
         }
-        (self.name.unwrap_or_else(|| "Shared connection".to_owned()), settings, self.subscriptions)
+        let default_name = self.preset.map_or("Shared connection", Preset::connection_name);
+        (self.name.unwrap_or_else(|| default_name.to_owned()), settings, self.subscriptions)
     }
 }
 
@@ -264,6 +287,28 @@ mod tests {
         assert_eq!(parse_query("?a=%E2%9C%93&b=%zz&c"), [("a".into(), "✓".into()), ("b".into(), "%zz".into()), ("c".into(), String::new())]);
         assert_eq!(client_id_prefix("webmqtt-3f9a"), "webmqtt-");
         assert_eq!(client_id_prefix("sensor"), "sensor-");
+    }
+
+    #[test]
+    fn a_link_carries_the_scope_and_the_preset() {
+        let mut p = lab_profile();
+        p.scope = "iotlab/alice/".into();
+        p.preset = Some(Preset::IotLab);
+        let query = SharedSetup::query_of(&p);
+        assert!(query.contains("&scope=iotlab%2Falice%2F&preset=iotlab"), "{query}");
+        let (setup, problems) = SharedSetup::parse(&query);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!((setup.scope.as_deref(), setup.preset), (Some("iotlab/alice/"), Some(Preset::IotLab)));
+
+        // A teacher's link: the preset alone names the connection.
+        let (setup, problems) = SharedSetup::parse("?preset=iotlab");
+        assert!(problems.is_empty() && !setup.is_empty());
+        assert_eq!(setup.into_profile_parts(|| 0.5).0, "FIT IoT-LAB");
+
+        let (setup, problems) = SharedSetup::parse("?preset=mars&scope=lab/%23&scope=lab");
+        assert_eq!((setup.preset, setup.scope.as_deref()), (None, Some("lab/")));
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("\"mars\"") && problems[1].contains("without + or #"), "{problems:?}");
     }
 
     #[test]
