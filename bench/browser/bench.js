@@ -18,10 +18,13 @@
 //
 // Environment (all optional):
 //   ROUNDS=3            rounds per page and case (the median is reported)
-//   CASES=200000x64,20000x16384@bridge   N x P cases run on all three pages; @bridge:
-//                       through the WebSocket-to-TCP bridge instead of mosquitto's
-//                       WebSocket listener (which crawls at ~2.5 msg/s with 16 KiB
-//                       messages: mosquitto 2.0.11 with Debian's libwebsockets)
+//   CASES=200000x64,20000x16384@bridge,100000x64/cpu4   N x P cases run on all three
+//                       pages; @bridge: through the WebSocket-to-TCP bridge instead of
+//                       mosquitto's WebSocket listener (which crawls at ~2.5 msg/s with
+//                       16 KiB messages: mosquitto 2.0.11 with Debian's libwebsockets);
+//                       /cpuN: the page's CPU slowed N times (CDP
+//                       Emulation.setCPUThrottlingRate: a low-end phone, where the page
+//                       and not the broker is the bottleneck)
 //   BIG=1000000x64      the app-only case (heap and wasm after many messages); BIG=0 skips
 //   BIG_KEEPALIVE=0     the app's keep alive in the BIG run (0: off; "default": the form's 60 s)
 //   PAGES=app,mqttjs,raw  which pages run the CASES
@@ -47,7 +50,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const HERE = __dirname;
 const env = process.env;
 const ROUNDS = Math.max(1, Number(env.ROUNDS || 3));
-const CASES = parseCases(env.CASES || "200000x64,20000x16384@bridge");
+const CASES = parseCases(env.CASES || "200000x64,20000x16384@bridge,100000x64/cpu4");
 const BIG = env.BIG === "0" ? [] : parseCases(env.BIG || "1000000x64");
 // The app's keep alive (seconds) for the BIG run; "default" leaves the form's 60.
 // With 60, a flood that takes longer than ~150 s to drain is cut off by the
@@ -75,12 +78,14 @@ const SETTLE_MS = 1500;
 // a WebSocket-to-TCP bridge in front of mosquitto's MQTT port, see startBridge).
 function parseCases(s) {
   return s.split(",").filter(Boolean).map((c) => {
-    const [size, via = "mosquitto"] = c.toLowerCase().split("@");
+    const [spec, cpuPart] = c.toLowerCase().split("/");
+    const [size, via = "mosquitto"] = spec.split("@");
     const [n, p] = size.split("x").map(Number);
-    if (!(n > 0 && p >= 0) || !["mosquitto", "bridge"].includes(via)) {
-      throw new Error(`bad case ${c} (want NxP or NxP@bridge, e.g. 200000x64)`);
+    const cpu = cpuPart === undefined ? 1 : Number(cpuPart.replace(/^cpu/, ""));
+    if (!(n > 0 && p >= 0) || !["mosquitto", "bridge"].includes(via) || !(cpu >= 1)) {
+      throw new Error(`bad case ${c} (want NxP, NxP@bridge or NxP/cpu4, e.g. 200000x64)`);
     }
-    return { n, p, via, key: `${n}x${p}@${via}` };
+    return { n, p, via, cpu, key: `${n}x${p}@${via}/cpu${cpu}` };
   });
 }
 
@@ -615,6 +620,7 @@ async function runOnce({ tmp, base, broker, page, c, profile = false, keepAlive 
     // Thread time, not wall time: the main thread's CPU, which other processes
     // on a shared 2-core machine cannot inflate.
     await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
+    if (c.cpu > 1) await cdp.send("Emulation.setCPUThrottlingRate", { rate: c.cpu });
     await cdp.send("Page.addScriptToEvaluateOnNewDocument", { source: INJECT });
     const wsPort = c.via === "bridge" ? broker.bridge : broker.ws;
     await cdp.send("Page.navigate", { url: pageUrl(base, page, wsPort, n, p) });
@@ -782,8 +788,8 @@ const fmtInt = (x) => (x == null ? "–" : Math.round(x).toLocaleString("en-US")
 const fmtMB = (x) => (x == null ? "–" : (x / 1048576).toFixed(1));
 const fmtKB = (x) => (x / 1024).toFixed(1);
 const fmtRatio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : "–");
-const caseName = ({ n, p, via }) =>
-  `${fmtInt(n)} × ${p >= 1024 && p % 1024 === 0 ? `${p / 1024} KiB` : `${p} B`}${via === "bridge" ? " (bridge)" : ""}`;
+const caseName = ({ n, p, via, cpu = 1 }) =>
+  `${fmtInt(n)} × ${p >= 1024 && p % 1024 === 0 ? `${p / 1024} KiB` : `${p} B`}${via === "bridge" ? " (bridge)" : ""}${cpu > 1 ? `, CPU ${cpu}× slower` : ""}`;
 
 function report(results, sizes, profileTop, load) {
   const lines = [];
