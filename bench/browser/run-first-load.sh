@@ -18,28 +18,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
+# shellcheck source=bench/browser/lib.sh
+. bench/browser/lib.sh
 
 log() { printf '[first-load] %s\n' "$*" >&2; }
 
 log "setup"
-command -v node >/dev/null 2>&1 || webmqtt_die "node is needed (apt-get install nodejs npm)"
-ensure_chromium
-if [ -f bench/browser/node_modules/mqtt/dist/mqtt.min.js ] && [ -f bench/browser/node_modules/ws/package.json ]; then
-    log "ok: mqtt $(node -p "require('./bench/browser/node_modules/mqtt/package.json').version"), ws $(node -p "require('./bench/browser/node_modules/ws/package.json').version")"
-else
-    log "installing: mqtt and ws (npm ci in bench/browser, versions from its package-lock.json)"
-    (cd bench/browser && npm ci --no-audit --no-fund)
-fi
-
-if [ "${BENCH_SKIP_APP_BUILD:-}" = 1 ] && [ -f dist/index.html ]; then
-    log "build: app skipped (BENCH_SKIP_APP_BUILD=1), using dist/ as it is"
-else
-    ensure_wasm_target
-    ensure_wasm_bindgen
-    ensure_trunk
-    log "build: app (trunk build --release -> dist/)"
-    trunk build --release
-fi
+bench_setup_pages
+bench_build_app
 
 log "measure: node bench/browser/first-load.js"
 # first-load.js stops everything it started (by pid) on exit, error, INT and TERM;
