@@ -204,9 +204,9 @@ after(async () => {
   await stopAll();
 });
 
-async function openApp(query = '') {
+async function openApp(query = '', options = {}) {
   const { server, browser } = await env.get();
-  return AppPage.open(browser.context, server.appUrl + query);
+  return AppPage.open(browser.context, server.appUrl + query, options);
 }
 
 /**
@@ -280,8 +280,9 @@ describe('Labs and bridges', { timeout: 240_000 }, () => {
     } finally {
       await app.close();
     }
-    // The same link opened again is the same connection, login and all.
-    const again = await openApp('?preset=iotlab');
+    // The same link opened again (in the same browser, with what it saved) is the
+    // same connection, login and all.
+    const again = await openApp('?preset=iotlab', { fresh: false });
     try {
       assert.equal(await again.page.inputValue('#iotlab-login'), 'alice');
       assert.equal(await again.page.inputValue('#topic-scope'), 'iotlab/alice/');

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { APP_PREFIX, lazyEnv, mosquittoPub } from './lib/harness.mjs';
+import { APP_PREFIX, lazyEnv, mosquittoPub, waitUntil } from './lib/harness.mjs';
 
 // What the page loads from the server, on every visit: no service worker, which would
 // answer the second visit from its cache (the offline app is pwa.test.mjs's).
@@ -27,6 +27,10 @@ for (const page of ['', 'index.html']) {
 
         // Everything the page loaded came from under the sub-path, and was found.
         // (Chromium asks for /favicon.ico by itself; the app has none.)
+        // The browser asks for the icon after the page has loaded: wait until every
+        // request made so far has its answer before judging them.
+        await waitUntil(() => env.server.requests.slice(first).every((r) => r.answered), 10_000,
+          'the server to answer every request');
         const requests = env.server.requests.slice(first).filter((r) => r.path !== '/favicon.ico');
         const outside = requests.filter((r) => !r.path.startsWith(APP_PREFIX));
         assert.deepEqual(outside, [], 'no request outside the sub-path');

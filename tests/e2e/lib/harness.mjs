@@ -528,7 +528,8 @@ export async function startStaticServer(root = DIST_DIR, prefix = APP_PREFIX) {
   const requests = [];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    const entry = { path: url.pathname, status: 404 };
+    // status: null while the request is being answered.
+    const entry = { path: url.pathname, status: null };
     // Not enumerable (not part of what tests compare): false until answered.
     Object.defineProperty(entry, 'answered', { value: false, writable: true });
     requests.push(entry);
