@@ -26,13 +26,10 @@ import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import {
-  AppPage, freePort, launchBrowser, lazy, makeCertificates, MosquittoSub, startStaticServer, waitUntil,
-} from './lib/harness.mjs';
+import { AppPage, freePort, launchBrowser, lazy, makeCertificates, MosquittoSub, startStaticServer, waitUntil, portOpen } from './lib/harness.mjs';
 
 const ALICE = { user: 'alice', password: 'lab pass#1' };
 const TTN = { user: 'app1@ttn', password: 'NNSXS.TESTKEY' };
@@ -72,19 +69,6 @@ async function stopChild(child) {
 async function stopAll() {
   for (const c of [...children]) await stopChild(c);
   for (const d of dirs) await fsp.rm(d, { recursive: true, force: true });
-}
-
-function portOpen(port) {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    const done = (ok) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(1_000, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
 }
 
 /** Runs a command; resolves { code, stdout, stderr } (never rejects on a non-zero exit). */

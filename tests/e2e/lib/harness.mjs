@@ -155,7 +155,8 @@ export async function freePort() {
   return port;
 }
 
-function portOpen(port) {
+/** Whether something listens on 127.0.0.1:`port` (a TCP connect, bounded to 1 s). */
+export function portOpen(port) {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
     const done = (ok) => {
