@@ -13,7 +13,7 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
-use webmqtt_codec::session::{CloseReason, DisconnectRequest, Event, Session};
+use webmqtt_codec::session::{CloseReason, DisconnectRequest, Event, Session, SessionError};
 use webmqtt_codec::{
     topic_matches, validate_topic_filter, ProtocolVersion, Publish, QoS, ReasonCode, SubscribeFilter, SubscriptionOptions,
 };
@@ -314,7 +314,14 @@ impl Connection {
                 reason_string: None,
                 user_properties: Vec::new(),
             };
-            transport.with_session(|s, now| s.disconnect_with(now, request)).map_err(|e| e.to_string())?;
+            transport.with_session(|s, now| s.disconnect_with(now, request)).map_err(|e| match e {
+                SessionError::SessionExpiryNotAllowed { requested } => format!(
+                    "A session expiry of {requested} s cannot be set now: this connection was opened with \
+                     none (0), and MQTT 5.0 does not allow adding one at disconnect. Leave the field empty, \
+                     or connect with a session expiry first."
+                ),
+                other => format!("Not disconnected: {other}."),
+            })?;
             rt.stay_down = true;
             rt.reconnect_timer = None;
             rt.transport = None;
