@@ -85,15 +85,25 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                 .collect::<Vec<Row>>()
         })
     });
-    // A drawn row tells the row height CSS gave it.
+    // A drawn row tells the row height CSS gave it. Reading offsetHeight forces
+    // a layout, so only once rows exist, and again when the window is resized
+    // (the height changes with the width): never per frame of a flood.
+    let measured = RwSignal::new(false);
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| {
+        measured.try_set(false);
+    });
+    on_cleanup(move || on_resize.remove());
     Effect::new(move |_| {
-        window.track();
-        let measured = list
+        if measured.get() || window.with(Vec::is_empty) {
+            return;
+        }
+        let height = list
             .get()
             .and_then(|ol| ol.first_element_child())
             .map(|li| f64::from(wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&li).offset_height()))
             .filter(|h| *h > 0.0);
-        if let Some(h) = measured {
+        if let Some(h) = height {
+            measured.set(true);
             if (h - row_height.get_untracked()).abs() > 0.5 {
                 row_height.set(h);
             }
