@@ -416,9 +416,12 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
         // broker's socket, and the broker is killed.
         const restarts = [await startAgain(broker, kills[0])];
         await broker.freeze();
+        // Once the log says CONNACK was sent, the broker stays frozen while the page takes
+        // it (up to 2 s: a loaded machine can be slow to run the page); another slice
+        // would let the broker take the app's resent messages and acknowledge them.
         await stepUntil(broker, 5, async () => (await currentLog(broker)).includes(`Sending CONNACK to ${PUB_ID} `) &&
           waitUntil(async () => (await statusLog(app)).some((x) => x.t >= restarts[0].spawnedAt && isConnected(x.cls)),
-            150, 'connected').catch(() => false), 60_000, 'the app to be connected to the restarted broker', state);
+            2_000, 'connected').catch(() => false), 60_000, 'the app to be connected to the restarted broker', state);
         restarts[0] = await reconnected(app, restarts[0]);
         await waitUntil(() => publishesSent(app.sockets.at(-1)).dup > 0, 15_000,
           'the app to resend (DUP set) on its new connection').catch(async (e) => { throw new Error(`${e.message}${await state()}`); });
