@@ -45,6 +45,9 @@ pub fn now() -> Instant {
     Instant::from_millis(ms.max(0.0) as u64)
 }
 
+/// The most room the receive buffer keeps between frames.
+const RECEIVE_BUFFER_KEPT: usize = 64 * 1024;
+
 struct Socket {
     ws: WebSocket,
     opened: bool,
@@ -122,10 +125,19 @@ impl Transport {
         let weak = inner.this.clone();
         let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| from_js(&weak, Inner::on_open));
         let weak = inner.this.clone();
+        // One buffer for every frame received: a flood of small messages would
+        // otherwise allocate and free one per message. A large frame's room is
+        // given back afterwards.
+        let mut received = Vec::new();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             if let Ok(buf) = e.data().dyn_into::<js_sys::ArrayBuffer>() {
-                let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-                from_js(&weak, |inner| inner.on_bytes(&bytes));
+                let array = js_sys::Uint8Array::new(&buf);
+                received.resize(array.length() as usize, 0);
+                array.copy_to(&mut received);
+                from_js(&weak, |inner| inner.on_bytes(&received));
+                if received.capacity() > RECEIVE_BUFFER_KEPT {
+                    received = Vec::new();
+                }
             }
         });
         let weak = inner.this.clone();

@@ -19,8 +19,9 @@ use crate::form::{Field, SelectKey};
 use crate::payload::{self, PayloadFormat};
 use crate::workspace::{use_workspace, ConnectionId, FeedScope};
 
-/// Rows rendered above and below the visible ones, for smooth scrolling.
-const OVERSCAN: usize = 8;
+/// Rows rendered above and below the visible ones, for smooth scrolling. Every
+/// row drawn costs each frame of a flood, and the first frame all at once.
+const OVERSCAN: usize = 4;
 /// The detail pane's width in pixels: its bounds and the keyboard's step.
 const DETAIL_MIN: f64 = 240.0;
 const DETAIL_MAX: f64 = 900.0;
@@ -267,8 +268,12 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                     }>
                     <div class="feed-spacer" style:height=total_height>
                         <ol id="feed-list" class="feed-list" node_ref=list style:transform=offset>
-                            <For each=move || window.get() key=|(_, m, label)| (m.connection, m.seq, label.is_some()) let:row>
-                                <FeedRow message=row.1 label=row.2 selected=selected />
+                            // Rows are recycled: keyed by their place in the window, each
+                            // shows whichever message is there now. In a flood every row
+                            // shows a new message each frame, and changing a row's text
+                            // costs far less than making and removing its elements.
+                            <For each=move || 0..window.with(Vec::len) key=|place| *place let:place>
+                                <FeedRow place=place window=window selected=selected />
                             </For>
                         </ol>
                     </div>
@@ -297,27 +302,41 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
     }
 }
 
+/// One place in the window of rows: it shows the message that is there now.
 #[component]
-fn FeedRow(message: FeedMessage, label: Option<(String, usize)>, selected: RwSignal<Option<(ConnectionId, u64)>>) -> impl IntoView {
-    let key = (message.connection, message.seq);
-    let is_selected = move || selected.get() == Some(key);
+fn FeedRow(place: usize, window: Memo<Vec<Row>>, selected: RwSignal<Option<(ConnectionId, u64)>>) -> impl IntoView {
+    // The row's own memo: the parts below subscribe to it, not to the window
+    // (a source with hundreds of subscribers makes every re-run pay for them).
+    let row = Memo::new(move |_| window.with(|w| w.get(place).map(|(_, m, label)| (m.clone(), label.clone()))));
+    // Each part of the row reads only what it shows, so a part whose value did
+    // not change (the QoS, the tags) is not touched.
+    let field = move |f: fn(&FeedMessage) -> String| row.with(|r| r.as_ref().map(|(m, _)| f(m)).unwrap_or_default());
+    let flag = move |f: fn(&FeedMessage) -> bool| row.with(|r| r.as_ref().is_some_and(|(m, _)| f(m)));
+    let key = move || row.with(|r| r.as_ref().map(|(m, _)| (m.connection, m.seq)));
+    let is_selected = move || key().is_some() && selected.get() == key();
+    let colours = move || row.with(|r| r.as_ref().map(|(m, _)| m.colours.clone()).unwrap_or_default());
+    let label = move || row.with(|r| r.as_ref().and_then(|(_, label)| label.clone()));
     view! {
-        <li class="message feed-row" data-seq=message.seq.to_string() data-topic=message.topic.to_string()
-            data-connection=message.connection.0.to_string()
-            class:selected=is_selected class:from-history=message.from_history>
+        <li class="message feed-row" data-seq=move || field(|m| m.seq.to_string())
+            data-topic=move || field(|m| m.topic.to_string())
+            data-connection=move || field(|m| m.connection.0.to_string())
+            class:selected=is_selected class:from-history=move || flag(|m| m.from_history)>
             <button type="button" class="message-summary" aria-pressed=move || is_selected().to_string()
-                on:click=move |_| selected.update(|s| *s = if *s == Some(key) { None } else { Some(key) })>
+                on:click=move |_| {
+                    let key = untrack(key);
+                    selected.update(|s| *s = if *s == key { None } else { key });
+                }>
                 <span class="colours" aria-hidden="true">
-                    {message.colours.iter().map(|c| view! { <span class=format!("swatch sub-colour-{c}")></span> }).collect_view()}
+                    {move || colours().into_iter().map(|c| view! { <span class=format!("swatch sub-colour-{c}")></span> }).collect_view()}
                 </span>
-                {label.map(|(name, colour)| view! { <span class=format!("conn-tag conn-colour-{colour}")>{name}</span> })}
-                <time class="time">{clock_time(message.received_at_ms)}</time>
-                <span class="topic">{message.topic.to_string()}</span>
-                <span class="qos">{format!("QoS {}", message.qos.as_u8())}</span>
-                {message.retain.then(|| view! { <span class="retain" title="Retained message">"retained"</span> })}
-                {message.from_history.then(|| view! { <span class="history" title="Stored in this browser before the page was opened">"history"</span> })}
-                <span class="size">{size(message.payload.len())}</span>
-                <span class="preview">{message.preview.clone()}</span>
+                {move || label().map(|(name, colour)| view! { <span class=format!("conn-tag conn-colour-{colour}")>{name}</span> })}
+                <time class="time">{move || field(|m| clock_time(m.received_at_ms))}</time>
+                <span class="topic">{move || field(|m| m.topic.to_string())}</span>
+                <span class="qos">{move || field(|m| format!("QoS {}", m.qos.as_u8()))}</span>
+                {move || flag(|m| m.retain).then(|| view! { <span class="retain" title="Retained message">"retained"</span> })}
+                {move || flag(|m| m.from_history).then(|| view! { <span class="history" title="Stored in this browser before the page was opened">"history"</span> })}
+                <span class="size">{move || field(|m| size(m.payload.len()))}</span>
+                <span class="preview">{move || field(|m| m.preview.clone())}</span>
             </button>
         </li>
     }

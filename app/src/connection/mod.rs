@@ -601,8 +601,8 @@ impl Runtime {
     }
 
     fn show_pending(&mut self) {
-        let batch = self.batch.take();
         let now_ms = wall_clock_ms();
+        let Some(batch) = self.batch.take_due(now_ms) else { return };
         self.rate.record(now_ms, batch.len() as u32);
         self.conn.rate.set(self.rate.per_second(now_ms));
         if let Some(store) = &self.on_batch {
