@@ -81,7 +81,8 @@ suite_broker() {
 }
 
 # The static build: dist/ has the page, the wasm, the loader, and no inline script
-# (the Content-Security-Policy in index.html forbids inline scripts).
+# (the Content-Security-Policy in index.html forbids inline scripts), and stays
+# within its size budget.
 suite_trunk_build() {
     timeout --foreground -k 30 "$SUITE_TIMEOUT" trunk build --release || return 1
     local rc=0
@@ -107,7 +108,9 @@ suite_trunk_build() {
             rc=1
         fi
     fi
-    ls -l dist/
+    # The size budget (issue 14): every file raw, gzip -9 and brotli, and the total
+    # gzip -9 against scripts/dist-size-budget. A size check, not a timed test.
+    node scripts/dist-size.mjs dist || { webmqtt_log "dist/ is over its size budget (scripts/dist-size-budget)"; rc=1; }
     return "$rc"
 }
 
