@@ -398,6 +398,23 @@ const INJECT = `(() => {
       for (const e of list.getEntries()) b.longtasks.push([e.startTime, e.duration]);
     }).observe({ type: "longtask", buffered: true });
   } catch (e) { b.longtaskError = String(e); }
+  // What the longest animation frames spent their time on (Long Animation Frames API):
+  // the scripts by invoker, and the frame's rendering (style, layout, paint).
+  b.frames = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        b.frames.push({
+          start: e.startTime,
+          duration: e.duration,
+          render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
+          styleAndLayout: e.styleAndLayoutStart ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
+          scripts: e.scripts.map((s) => [s.invoker, Math.round(s.duration)]),
+        });
+        if (b.frames.length > 400) { b.frames.sort((x, y) => y.duration - x.duration); b.frames.length = 200; }
+      }
+    }).observe({ type: "long-animation-frame", buffered: true });
+  } catch (e) { b.framesError = String(e); }
   addEventListener("TrunkApplicationStarted", (e) => { b.wasm = e.detail && e.detail.wasm; });
   const WS = window.WebSocket;
   window.WebSocket = new Proxy(WS, {
@@ -592,7 +609,8 @@ async function runOnce({ tmp, base, broker, page, c, profile = false, keepAlive 
     const after = await metrics(cdp);
     const r = await cdp.eval(`(() => {
       const b = window.__bench;
-      return { first: b.first, done: b.done, received: b.received, bytes: b.bytes || null, longtasks: b.longtasks, longtaskError: b.longtaskError || null };
+      return { first: b.first, done: b.done, received: b.received, bytes: b.bytes || null, longtasks: b.longtasks, longtaskError: b.longtaskError || null,
+        frames: b.frames.filter((f) => f.start >= b.first && f.start <= b.done).sort((x, y) => y.duration - x.duration).slice(0, 5) };
     })()`);
     await sleep(SETTLE_MS);
     const mem = await cdp.eval(`(() => {
@@ -628,6 +646,8 @@ async function runOnce({ tmp, base, broker, page, c, profile = false, keepAlive 
       longestTaskMs: longest,
       longTasks: during.length,
       longtaskError: r.longtaskError,
+      longestFrames: r.frames,
+      firstAt: r.first,
       heapUsed: heap.usedSize,
       heapTotal: heap.totalSize,
       wasmBytes: mem.wasm,
@@ -824,6 +844,8 @@ async function main() {
           const screenshot = round === 0 ? path.join(OUT, `${page}-${c.key.replace(/[^0-9a-z]+/gi, "-")}.png`) : null;
           const r = await runOnce({ tmp, base, broker, page, c, screenshot });
           log(`  ${fmtInt(r.rate)} msg/s, ${fmtInt(r.elapsedMs)} ms, main-thread CPU ${((r.metrics.TaskDuration * 1e6) / r.n).toFixed(1)} µs/msg, longest task ${fmtInt(r.longestTaskMs)} ms (${r.longTasks} over 50 ms), heap ${fmtMB(r.heapUsed)} MB, wasm ${fmtMB(r.wasmBytes)} MB, received ${r.received}${r.longtaskError ? `, longtask: ${r.longtaskError}` : ""}`);
+          for (const f of r.longestFrames || [])
+            log(`    frame ${fmtInt(f.duration)} ms at +${fmtInt(f.start - r.firstAt)} ms: render ${fmtInt(f.render)} (style and layout ${fmtInt(f.styleAndLayout)}), scripts ${f.scripts.map(([i, d]) => `${i} ${d}`).join(", ")}`);
           results.push(r);
         }
       }
