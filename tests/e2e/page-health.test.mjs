@@ -78,3 +78,55 @@ test('100 messages: the list scrolls down to the oldest', { timeout: 60_000 }, a
     await app.close();
   }
 });
+
+// The feed recycles its rows (a row is a place in the list, showing whichever message is
+// there now): as messages arrive, every part of every row must change with it, and the
+// selection must follow the message, not the place.
+test('rows follow their messages: new arrivals shift every part of each row, the selection stays on its message',
+  { timeout: 60_000 }, async () => {
+    const env = await envs.get();
+    const app = await env.openApp();
+    const topic = 'lab/e2e/recycle';
+    const pub = (lines, qos) => {
+      const r = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(env.broker.ports.mqtt),
+        '-t', topic, '-q', qos, '-l'], { input: lines.map((l) => `${l}\n`).join(''), timeout: 15_000 });
+      assert.equal(r.status, 0, String(r.stderr));
+    };
+    const shown = () => app.page.evaluate((t) => [...document.querySelectorAll(`#feed-list .message[data-topic="${t}"]`)]
+      .map((li) => ({
+        seq: Number(li.dataset.seq),
+        topic: li.querySelector('.topic')?.textContent,
+        qos: li.querySelector('.qos')?.textContent,
+        preview: li.querySelector('.preview')?.textContent,
+        selected: li.classList.contains('selected'),
+        pressed: li.querySelector('.message-summary')?.getAttribute('aria-pressed'),
+      })), topic);
+    try {
+      await app.connect({ url: env.broker.url('ws'), version: '3.1.1' });
+      await app.subscribe('lab/e2e/recycle', '1');
+      pub(['m0', 'm1', 'm2'], '0');
+      await waitUntil(async () => (await shown()).length === 3, 15_000, 'three rows');
+      await app.rows(topic).filter({ hasText: 'm1' }).locator('.message-summary').click();
+      await app.page.locator('#detail-payload').filter({ hasText: /^m1$/ }).waitFor({ timeout: 5_000 });
+
+      pub(['m3'], '1');
+      pub(['m4'], '0');
+      await waitUntil(async () => (await shown()).length === 5, 15_000, 'five rows');
+      const rows = await shown();
+      assert.deepEqual(rows.map((r) => r.preview), ['m4', 'm3', 'm2', 'm1', 'm0'], 'newest first, each row its own payload');
+      assert.deepEqual(rows.map((r) => r.qos), ['QoS 0', 'QoS 1', 'QoS 0', 'QoS 0', 'QoS 0'], 'each row its own QoS');
+      assert.ok(rows.every((r) => r.topic === topic), 'each row its topic');
+      assert.ok(rows.every((r, i) => i === 0 || r.seq < rows[i - 1].seq), `sequence numbers fall down the list: ${JSON.stringify(rows)}`);
+      assert.deepEqual(rows.map((r) => [r.preview, r.selected, r.pressed]),
+        [['m4', false, 'false'], ['m3', false, 'false'], ['m2', false, 'false'], ['m1', true, 'true'], ['m0', false, 'false']],
+        'the selection moved down with m1');
+      assert.equal(await app.page.locator('#detail-payload').textContent(), 'm1', 'the detail pane still shows m1');
+
+      // Clicking the row now showing m3 selects m3.
+      await app.rows(topic).filter({ hasText: 'm3' }).locator('.message-summary').click();
+      await app.page.locator('#detail-payload').filter({ hasText: /^m3$/ }).waitFor({ timeout: 5_000 });
+      assert.deepEqual((await shown()).filter((r) => r.selected).map((r) => r.preview), ['m3']);
+    } finally {
+      await app.close();
+    }
+  });

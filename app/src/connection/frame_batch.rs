@@ -43,8 +43,7 @@ impl<T> FrameBatch<T> {
     /// callback runs again on the next frame. The next push after a batch is
     /// taken arms a new frame.
     pub fn take_due(&mut self, now_ms: f64) -> Option<Vec<T>> {
-        // A clock set back (the wall clock can be) counts as time passed.
-        if (0.0..MIN_INTERVAL_MS).contains(&(now_ms - self.last_taken_ms)) {
+        if !is_due(now_ms - self.last_taken_ms) {
             if let Some(frame) = &self.frame {
                 request_frame(frame);
             }
@@ -59,8 +58,34 @@ impl<T> FrameBatch<T> {
     }
 }
 
+/// Whether a batch may be shown `elapsed_ms` after the last one. A clock set
+/// back (the wall clock can be) counts as time passed, never as a wait.
+fn is_due(elapsed_ms: f64) -> bool {
+    !(0.0..MIN_INTERVAL_MS).contains(&elapsed_ms)
+}
+
 fn request_frame(frame: &Closure<dyn FnMut()>) {
     if let Some(w) = web_sys::window() {
         let _ = w.request_animation_frame(frame.as_ref().unchecked_ref());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_waits_for_the_interval_then_shows() {
+        assert!(is_due(f64::INFINITY), "the first batch (none shown before) shows at once");
+        assert!(!is_due(0.0));
+        assert!(!is_due(MIN_INTERVAL_MS - 1.0));
+        assert!(is_due(MIN_INTERVAL_MS));
+        assert!(is_due(60_000.0), "a message after a pause shows on the next frame");
+    }
+
+    #[test]
+    fn a_clock_set_back_does_not_hold_messages() {
+        assert!(is_due(-1.0));
+        assert!(is_due(-3_600_000.0));
     }
 }
