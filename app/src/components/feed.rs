@@ -6,6 +6,8 @@
 
 use leptos::html::{Div, Ol};
 use leptos::prelude::*;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::JsCast;
 use webmqtt_codec::Property;
 
 use super::fields::{options, selected as selected_value};
@@ -86,29 +88,38 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                 .collect::<Vec<Row>>()
         })
     });
-    // A drawn row tells the row height CSS gave it. Reading offsetHeight forces
-    // a layout, so only once rows exist, and again when the window is resized
-    // (the height changes with the width): never per frame of a flood.
-    let measured = RwSignal::new(false);
-    let on_resize = window_event_listener(leptos::ev::resize, move |_| {
-        measured.try_set(false);
-    });
-    on_cleanup(move || on_resize.remove());
+    // A drawn row tells the row height CSS gave it (taller on phones). It is
+    // read when the list's size changes (the first rows drawn, a resize: the
+    // height changes with the width), from a ResizeObserver, which runs once
+    // the browser has laid the page out: reading offsetHeight anywhere else
+    // would force a layout of its own. Recycled rows keep the list's size, so
+    // a flood triggers none.
+    let observer = StoredValue::new_local(None::<(web_sys::ResizeObserver, Closure<dyn FnMut()>)>);
     Effect::new(move |_| {
-        if measured.get() || window.with(Vec::is_empty) {
-            return;
-        }
-        let height = list
-            .get()
-            .and_then(|ol| ol.first_element_child())
-            .map(|li| f64::from(wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&li).offset_height()))
-            .filter(|h| *h > 0.0);
-        if let Some(h) = height {
-            measured.set(true);
-            if (h - row_height.get_untracked()).abs() > 0.5 {
-                row_height.set(h);
+        let Some(ol) = list.get() else { return };
+        let on_size = Closure::<dyn FnMut()>::new({
+            let ol = ol.clone();
+            move || {
+                let height = ol
+                    .first_element_child()
+                    .map(|li| f64::from(li.unchecked_ref::<web_sys::HtmlElement>().offset_height()))
+                    .filter(|h| *h > 0.0);
+                if let Some(h) = height {
+                    if row_height.try_get_untracked().is_some_and(|old| (h - old).abs() > 0.5) {
+                        row_height.try_set(h);
+                    }
+                }
+            }
+        });
+        if let Ok(ro) = web_sys::ResizeObserver::new(on_size.as_ref().unchecked_ref()) {
+            ro.observe(&ol);
+            if let Some((old, _)) = observer.try_update_value(|o| o.replace((ro, on_size))).flatten() {
+                old.disconnect();
             }
         }
+    });
+    on_cleanup(move || {
+        observer.try_with_value(|o| o.as_ref().map(|(ro, _)| ro.disconnect()));
     });
     // Set through the CSSOM (style:…), which the Content-Security-Policy allows;
     // a style attribute would be inline style, which it forbids.
