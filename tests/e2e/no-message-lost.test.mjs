@@ -51,14 +51,22 @@
 // - Item 13, where the kills land. The broker is frozen before the app's Publish click,
 //   so the app writes its flood into a socket nobody reads (Playwright records what
 //   the page writes on each WebSocket); after 0.5 s the frozen broker, which has
-//   acknowledged nothing, is killed. The next broker is frozen as soon as it listens
-//   and run in 5 ms slices until the app has its CONNACK; the app then resends (DUP
-//   set) into the frozen broker's socket, and after 0.5 s the broker is killed (should
-//   it have taken and acknowledged some of them in its last slice, it runs in 2 ms
-//   slices until it has saved them). The third broker runs freely to the end: the app
-//   resends everything once more (DUP set) and gets it acknowledged. A flood that the
-//   running broker takes in part cannot be killed safely at a chosen point: the
-//   broker spends nearly all its time between a PUBACK and the end of a save. The
+//   acknowledged nothing, is killed. The next broker is frozen as soon as its process
+//   exists (not once it listens: it would run freely meanwhile, and an app that
+//   reconnected then could have its resent flood taken) and run in 1 ms slices until
+//   its CONNACK is on the app's WebSocket (Playwright records what the page receives
+//   too); the app then resends (DUP set) into the frozen broker's socket, and after
+//   0.5 s the broker is killed (should it have taken and acknowledged some of them in
+//   its last slice, it runs in 1 ms slices until it has saved them). The slices are
+//   timed by spinning, not by a timer. Before, the broker was frozen only once it
+//   listened, ran in 5 ms timer slices (tens of ms under load) and got another slice
+//   whenever the page had not shown "connected" 2 s after the log's CONNACK (a page
+//   busy resending 10,000 messages is slow to show it); in 1 run of 3 or 4 on a loaded
+//   machine the broker took and acknowledged the whole resent flood before the second
+//   kill, which then had nothing in flight. The third broker runs freely to the end:
+//   the app resends everything once more (DUP set) and gets it acknowledged. A flood
+//   that the running broker takes in part cannot be killed safely at a chosen point:
+//   the broker spends nearly all its time between a PUBACK and the end of a save. The
 //   test asserts that each kill had messages in flight (the app showed fewer than
 //   10,000 acknowledged once it had seen the connection go) and that the app resent
 //   with DUP set after each restart (on its next connection, and at the broker).
@@ -71,7 +79,7 @@
 //   sent again (DUP set) after the restart.
 // - The broker stays down ~1 s. The reconnect times (item 15) are measured from when
 //   the new broker listens; after the first restart of item 13 the broker runs in
-//   slices, which adds a few ms at most.
+//   slices, which adds a few ms at most (more on a loaded machine).
 // - The feed keeps 20,000 messages (not the default 10,000), so that duplicates cannot
 //   push a distinct message out of the buffer before it is exported.
 
@@ -126,10 +134,20 @@ async function logTail(broker) {
   }
 }
 
-/** The log of the broker's current process (from the last 256 KiB of the file). */
+/**
+ * The log of the broker's current process, from the last 256 KiB of the file: enough
+ * to find its last PUBACK and what came after, not to count what it did (once the
+ * process has logged more than that, its start is no longer in it).
+ */
 async function currentLog(broker) {
   const tail = await logTail(broker);
   return tail.slice(Math.max(0, tail.lastIndexOf('mosquitto version')));
+}
+
+/** The whole log of the broker's current process (to count in). */
+async function wholeCurrentLog(broker) {
+  const log = await broker.log();
+  return log.slice(Math.max(0, log.lastIndexOf('mosquitto version')));
 }
 
 /**
@@ -157,8 +175,10 @@ async function recordStatus(app) {
   app.sockets = [];
   app.page.on('websocket', (ws) => {
     const sent = [];
-    app.sockets.push({ url: ws.url(), sent });
+    const received = [];
+    app.sockets.push({ url: ws.url(), sent, received });
     ws.on('framesent', (f) => { if (typeof f.payload !== 'string') sent.push(Buffer.from(f.payload)); });
+    ws.on('framereceived', (f) => { if (typeof f.payload !== 'string') received.push(Buffer.from(f.payload)); });
   });
   await app.page.evaluate(() => {
     window.__statusLog = [];
@@ -206,18 +226,23 @@ async function killFrozen(broker, app) {
 
 /**
  * Kills the frozen broker (`killFrozen`) once it has nothing acknowledged to
- * `clientId` and unsaved (see the header; if it has, it runs 2 ms at a time until it
- * has not, bounded). Returns, besides, what the page had written on its connection,
- * how many PUBLISH packets from `clientId` the broker had taken, and what the app
- * showed as acknowledged once it had seen the connection go.
+ * `clientId` and unsaved (see the header; if it has, it runs 1 ms at a time, timed by
+ * `runBriefly`, until it has not, bounded: short slices stop it sooner, with less of
+ * a flood taken). Returns, besides, what the page had written on its connection, how
+ * many PUBLISH packets from `clientId` the broker had taken when this was called and
+ * at the kill, how many slices it ran, and what the app showed as acknowledged once
+ * it had seen the connection go (read after `killFrozen`: every PUBACK the broker
+ * wrote before it died has reached the page by then, and none can come after).
  */
 async function killWhenSafe(broker, app, clientId) {
-  await stepUntil(broker, 2, () => savedAfterLastPuback(broker, clientId), 15_000,
-    `a point where the broker has saved everything it acknowledged to ${clientId}`);
-  const taken = count(await currentLog(broker), `Received PUBLISH from ${clientId} `);
+  const received = `Received PUBLISH from ${clientId} `;
+  const takenBefore = count(await wholeCurrentLog(broker), received);
+  const slices = await stepUntil(broker, 1, () => savedAfterLastPuback(broker, clientId), 15_000,
+    `a point where the broker has saved everything it acknowledged to ${clientId}`, undefined, runBriefly);
+  const taken = count(await wholeCurrentLog(broker), received);
   const written = publishesSent(app.sockets.at(-1));
   const killed = await killFrozen(broker, app);
-  return { ...killed, written, taken, acked: await ackedShown(app) };
+  return { ...killed, written, takenBefore, taken, slices, acked: await ackedShown(app) };
 }
 
 /** Starts the broker again (same config, ports and database) after `killFrozen`. */
@@ -227,6 +252,25 @@ async function startAgain(broker, { oldPid, killedAt }) {
   const listeningAt = Date.now();
   assert.notEqual(broker.pid, oldPid, 'a new broker process');
   return { spawnedAt, listeningAt, down: spawnedAt - killedAt };
+}
+
+/**
+ * Starts the broker again like `startAgain`, but frozen as soon as its process exists
+ * (it then runs only in the slices the caller gives it; the harness sees it listen
+ * all the same: the kernel accepts connections for a frozen listener). Waiting for it
+ * to listen before freezing it would let it run freely meanwhile, and an app that
+ * reconnected then could have its resent flood taken before the freeze. `listening`
+ * resolves to when `start()` saw every listener (call `failed()` between slices: it
+ * throws if the start failed).
+ */
+async function startFrozen(broker, { oldPid, killedAt }) {
+  const spawnedAt = Date.now();
+  let error;
+  const listening = broker.start().then(() => Date.now(), (e) => { error = e; });
+  assert.notEqual(broker.pid, oldPid, 'a new broker process');
+  await broker.freeze();
+  const failed = () => { if (error) throw error; };
+  return { spawnedAt, down: spawnedAt - killedAt, listening, failed };
 }
 
 /**
@@ -245,23 +289,42 @@ async function reconnected(app, r) {
 /**
  * Runs the frozen broker in `slice` ms slices until `done()` (checked while it is
  * frozen, so its log stands still) is true; it is frozen again when this resolves.
+ * `run(broker, slice)` runs one slice (`runFor`, timed by a timer, unless told).
+ * Returns how many slices it ran.
  */
-async function stepUntil(broker, slice, done, ms, what, state = async () => '') {
+async function stepUntil(broker, slice, done, ms, what, state = async () => '', run = (b, s) => b.runFor(s)) {
   const end = Date.now() + ms;
+  let slices = 0;
   while (!(await done())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${await state()}`);
-    await broker.runFor(slice);
+    await run(broker, slice);
+    slices += 1;
   }
+  return slices;
 }
 
 /**
- * The PUBLISH packets in what the page wrote on one WebSocket (its binary frames, in
- * order, read as one MQTT stream): { all, dup } counts.
+ * Lets a frozen broker run for `ms` ms, timed by spinning, not by a timer, then
+ * freezes it again (SIGCONT and SIGSTOP are sent `ms` apart to the millisecond). A
+ * timer here fires late when this process is busy (Playwright hands it an event for
+ * each of the page's 10,000 WebSocket frames) or the machine is loaded: `runFor(5)`
+ * can let the broker run for tens of ms, enough for it to take and acknowledge a
+ * whole resent flood.
  */
-function publishesSent(socket) {
-  const buf = Buffer.concat(socket?.sent ?? []);
-  let all = 0;
-  let dup = 0;
+async function runBriefly(broker, ms) {
+  broker.thaw();
+  const end = performance.now() + ms;
+  while (performance.now() < end) { /* spin: the broker runs meanwhile */ }
+  await broker.freeze();
+}
+
+/**
+ * The first byte (packet type and flags) of each whole MQTT packet in `frames` (the
+ * binary frames of one direction of a WebSocket, in order, read as one MQTT stream).
+ */
+function packetHeaders(frames) {
+  const buf = Buffer.concat(frames ?? []);
+  const headers = [];
   for (let i = 0; i < buf.length;) {
     let len = 0;
     let j = i + 1;
@@ -271,14 +334,20 @@ function publishesSent(socket) {
       if (!(b & 128)) break;
     }
     if (j + len > buf.length) break;
-    if (buf[i] >> 4 === 3) {
-      all += 1;
-      if (buf[i] & 8) dup += 1;
-    }
+    headers.push(buf[i]);
     i = j + len;
   }
-  return { all, dup };
+  return headers;
 }
+
+/** The PUBLISH packets in what the page wrote on one WebSocket: { all, dup } counts. */
+function publishesSent(socket) {
+  const publishes = packetHeaders(socket?.sent).filter((h) => h >> 4 === 3);
+  return { all: publishes.length, dup: publishes.filter((h) => h & 8).length };
+}
+
+/** Whether the page has received a CONNACK on this WebSocket. */
+const connackReceived = (socket) => packetHeaders(socket?.received).some((h) => h >> 4 === 2);
 
 /**
  * Whether a frozen broker can be killed without losing a message it has acknowledged
@@ -411,17 +480,39 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
         await sleep(WRITE_MS);
         const kills = [await killWhenSafe(broker, app, PUB_ID)];
 
-        // Kill 2: the next broker is frozen as soon as it listens and runs 5 ms at a time
-        // until the app has its CONNACK; the app then resends (DUP set) into the frozen
-        // broker's socket, and the broker is killed.
-        const restarts = [await startAgain(broker, kills[0])];
-        await broker.freeze();
-        // Once the log says CONNACK was sent, the broker stays frozen while the page takes
-        // it (up to 2 s: a loaded machine can be slow to run the page); another slice
-        // would let the broker take the app's resent messages and acknowledge them.
-        await stepUntil(broker, 5, async () => (await currentLog(broker)).includes(`Sending CONNACK to ${PUB_ID} `) &&
-          waitUntil(async () => (await statusLog(app)).some((x) => x.t >= restarts[0].spawnedAt && isConnected(x.cls)),
-            2_000, 'connected').catch(() => false), 60_000, 'the app to be connected to the restarted broker', state);
+        // Kill 2: the next broker is frozen as soon as its process exists and runs in
+        // short slices until the CONNACK is on the app's WebSocket; the app then resends
+        // (DUP set) into the frozen broker's socket, and the broker is killed.
+        const firstNewSocket = app.sockets.length;
+        const starting = await startFrozen(broker, kills[0]);
+        const restarts = [{ spawnedAt: starting.spawnedAt, down: starting.down }];
+        // The CONNACK has reached the page once the page has received it on a socket
+        // opened since the kill, or written a PUBLISH on one (it resends only after the
+        // CONNACK), or shows "connected". The log's "Sending CONNACK" is not enough: the
+        // broker logs it when it queues the packet, and writes it to the WebSocket in a
+        // later turn of its loop. Once the log says it, the broker stays frozen while the
+        // page is looked at (up to 2 s: a loaded machine can be slow to run the page, and
+        // Playwright slow to report its frames); another slice would let the broker take
+        // the app's resent messages and acknowledge them. The slices are 1 ms, timed by
+        // `runBriefly` (a timer can fire tens of ms late under load): far less than the
+        // page needs to get the CONNACK and answer it with its flood.
+        const newSockets = () => app.sockets.slice(firstNewSocket);
+        const connackAtPage = async () => newSockets().some((s) => connackReceived(s) || publishesSent(s).all > 0) ||
+          (await statusLog(app)).some((x) => x.t >= restarts[0].spawnedAt && isConnected(x.cls));
+        // Until it logs that it runs (its listeners open: no client can have reached it
+        // yet) it gets 5 ms timer slices: 1 ms spun slices give a starting broker too
+        // little CPU on a loaded machine (it did not listen within 15 s).
+        let running = false;
+        const connackSlices = await stepUntil(broker, 1, async () => {
+          starting.failed();
+          const log = await currentLog(broker);
+          running = log.includes('mosquitto version') && log.includes(' running');
+          return log.includes(`Sending CONNACK to ${PUB_ID} `) &&
+            waitUntil(connackAtPage, 2_000, 'the CONNACK at the page').catch(() => false);
+        }, 60_000, 'the CONNACK of the restarted broker to reach the app', state,
+        (b, ms) => (running ? runBriefly(b, ms) : b.runFor(5)));
+        restarts[0].listeningAt = await withTimeout(starting.listening, 20_000, 'the restarted broker to listen');
+        starting.failed();
         restarts[0] = await reconnected(app, restarts[0]);
         await waitUntil(() => publishesSent(app.sockets.at(-1)).dup > 0, 15_000,
           'the app to resend (DUP set) on its new connection').catch(async (e) => { throw new Error(`${e.message}${await state()}`); });
@@ -431,6 +522,7 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
         // The third broker runs freely to the end.
         const resent = await logCounter(broker, `Received PUBLISH from ${PUB_ID} (d1`);
         restarts.push(await reconnected(app, await startAgain(broker, kills[1])));
+        report(t, `restart 1: the broker ran ${connackSlices} slices of 1 ms until its CONNACK was on the app's WebSocket`);
 
         // Every payload reaches the subscriber (bounded), and the app counts every ack.
         const allAcked = `${N} of ${N} QoS 1/2 messages acknowledged.`;
@@ -444,10 +536,11 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
         for (const [i, r] of restarts.entries()) {
           const k = kills[i];
           report(t, `kill ${i + 1}: the app had written ${k.written.all} PUBLISH packets (${k.written.dup} with DUP set) ` +
-            `on that connection, the frozen broker had taken ${k.taken} of them, and the app showed ${k.acked} of ${N} ` +
+            `on that connection, the frozen broker had taken ${k.taken} of them (${k.takenBefore} before it ran ` +
+            `${k.slices} slices of 1 ms to a point safe to kill), and the app showed ${k.acked} of ${N} ` +
             `acknowledged; restart ${i + 1} (broker down ${r.down} ms): the app was connected again ${r.fromListening} ms ` +
             `after the broker listened (${r.fromSpawn} ms after its process started` +
-            `${i ? '' : '; that broker ran in 5 ms slices'})`);
+            `${i ? '' : '; that broker ran in slices'})`);
         }
         report(t, `after restart 2 the app wrote ${last.written.all} PUBLISH packets (${last.written.dup} with DUP set); ` +
           `the broker received ${last.taken} with DUP set`);
