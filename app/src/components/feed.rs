@@ -24,6 +24,8 @@ use crate::workspace::{use_workspace, ConnectionId, FeedScope};
 /// Rows rendered above and below the visible ones, for smooth scrolling. Every
 /// row drawn costs each frame of a flood, and the first frame all at once.
 const OVERSCAN: usize = 4;
+/// Rows made per frame while the list fills (see `places` in [`FeedPanel`]).
+const PLACES_ADDED_PER_FRAME: usize = 6;
 /// The detail pane's width in pixels: its bounds and the keyboard's step.
 const DETAIL_MIN: f64 = 240.0;
 const DETAIL_MAX: f64 = 900.0;
@@ -87,6 +89,28 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                 })
                 .collect::<Vec<Row>>()
         })
+    });
+    // How many places (rows) are drawn. New places are added a few per frame:
+    // making a row costs more than recycling one, and a list that fills at once
+    // (the first frame of a flood) would make every row in one long task.
+    let places = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        let wanted = window.with(Vec::len);
+        let drawn = places.get();
+        if wanted <= drawn {
+            if wanted < drawn {
+                places.set(wanted);
+            }
+            return;
+        }
+        let next = (drawn + PLACES_ADDED_PER_FRAME).min(wanted);
+        if drawn == 0 {
+            places.set(next);
+        } else {
+            request_animation_frame(move || {
+                places.try_set(next);
+            });
+        }
     });
     // A drawn row tells the row height CSS gave it (taller on phones). It is
     // read when the list's size changes (the first rows drawn, a resize: the
@@ -283,7 +307,7 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                             // shows whichever message is there now. In a flood every row
                             // shows a new message each frame, and changing a row's text
                             // costs far less than making and removing its elements.
-                            <For each=move || 0..window.with(Vec::len) key=|place| *place let:place>
+                            <For each=move || 0..places.get() key=|place| *place let:place>
                                 <FeedRow place=place window=window selected=selected />
                             </For>
                         </ol>
