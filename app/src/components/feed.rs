@@ -24,8 +24,9 @@ use crate::workspace::{use_workspace, ConnectionId, FeedScope};
 /// Rows rendered above and below the visible ones, for smooth scrolling. Every
 /// row drawn costs each frame of a flood, and the first frame all at once.
 const OVERSCAN: usize = 4;
-/// Rows made per frame while the list fills (see `places` in [`FeedPanel`]).
-const PLACES_ADDED_PER_FRAME: usize = 6;
+/// Rows made per frame while the list fills with arriving messages (see
+/// `places` in [`FeedPanel`]).
+const PLACES_PER_FRAME: usize = 6;
 /// The detail pane's width in pixels: its bounds and the keyboard's step.
 const DETAIL_MIN: f64 = 240.0;
 const DETAIL_MAX: f64 = 900.0;
@@ -90,27 +91,37 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                 .collect::<Vec<Row>>()
         })
     });
-    // How many places (rows) are drawn. New places are added a few per frame:
-    // making a row costs more than recycling one, and a list that fills at once
-    // (the first frame of a flood) would make every row in one long task.
+    // How many places (rows) are drawn. When the user changes what is listed
+    // (the scope, the filter, a pause) or the panel opens, every row is made at
+    // once. When the list fills with arriving messages, PLACES_PER_FRAME are
+    // made a frame: making a row costs more than recycling one, and on a slow
+    // phone the first frame of a flood would otherwise make every row in one
+    // long task.
     let places = RwSignal::new(0usize);
-    Effect::new(move |_| {
+    let stepping = StoredValue::new(false);
+    Effect::new(move |last_view: Option<(bool, FeedFilter, Option<PausedAt>)>| {
+        let view = (merged(), filter.get(), paused.get());
         let wanted = window.with(Vec::len);
         let drawn = places.get();
-        if wanted <= drawn {
-            if wanted < drawn {
+        let chosen_by_user = last_view.as_ref().is_none_or(|last| *last != view);
+        if wanted <= drawn || chosen_by_user {
+            stepping.set_value(false);
+            if wanted != drawn {
                 places.set(wanted);
             }
-            return;
+            return view;
         }
-        let next = (drawn + PLACES_ADDED_PER_FRAME).min(wanted);
-        if drawn == 0 {
-            places.set(next);
-        } else {
+        let next = wanted.min(drawn + PLACES_PER_FRAME);
+        if stepping.get_value() {
+            // Each further step waits for the next frame.
             request_animation_frame(move || {
                 places.try_set(next);
             });
+        } else {
+            places.set(next);
+            stepping.set_value(next < wanted);
         }
+        view
     });
     // A drawn row tells the row height CSS gave it (taller on phones). It is
     // read when the list's size changes (the first rows drawn, a resize: the
