@@ -4,7 +4,7 @@
 //! whole payload and every MQTT 5.0 property in a detail pane whose width the
 //! user sets. Everything from the broker is rendered as text, never as HTML.
 
-use leptos::html::{Div, Ol};
+use leptos::html::{Div, Li, Ol};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
@@ -24,13 +24,15 @@ use crate::workspace::{use_workspace, ConnectionId, FeedScope};
 /// Rows rendered above and below the visible ones, for smooth scrolling. Every
 /// row drawn costs each frame of a flood, and the first frame all at once.
 const OVERSCAN: usize = 4;
-/// Rows made per frame while the list fills with arriving messages (see
-/// `places` in [`FeedPanel`]).
-const PLACES_PER_FRAME: usize = 6;
 /// The detail pane's width in pixels: its bounds and the keyboard's step.
 const DETAIL_MIN: f64 = 240.0;
 const DETAIL_MAX: f64 = 900.0;
 const DETAIL_STEP: f64 = 40.0;
+
+/// The rows drawn for a viewport: those in view and the overscan.
+fn window_rows(viewport_height: f64, row_height: f64) -> usize {
+    (viewport_height / row_height).ceil() as usize + 2 * OVERSCAN
+}
 
 /// A row as drawn: the message and, in the merged view, its connection's
 /// name and colour.
@@ -78,7 +80,7 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
     let window = Memo::new(move |_| {
         let h = row_height.get();
         let first = ((scroll_top.get() / h).floor() as usize).saturating_sub(OVERSCAN);
-        let count = (viewport_height.get() / h).ceil() as usize + 2 * OVERSCAN;
+        let count = window_rows(viewport_height.get(), h);
         let labels = merged();
         rows.with(|listing| {
             (first..first + count)
@@ -91,38 +93,13 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                 .collect::<Vec<Row>>()
         })
     });
-    // How many places (rows) are drawn. When the user changes what is listed
-    // (the scope, the filter, a pause) or the panel opens, every row is made at
-    // once. When the list fills with arriving messages, PLACES_PER_FRAME are
-    // made a frame: making a row costs more than recycling one, and on a slow
-    // phone the first frame of a flood would otherwise make every row in one
-    // long task.
-    let places = RwSignal::new(0usize);
-    let stepping = StoredValue::new(false);
-    Effect::new(move |last_view: Option<(bool, FeedFilter, Option<PausedAt>)>| {
-        let view = (merged(), filter.get(), paused.get());
-        let wanted = window.with(Vec::len);
-        let drawn = places.get();
-        let chosen_by_user = last_view.as_ref().is_none_or(|last| *last != view);
-        if wanted <= drawn || chosen_by_user {
-            stepping.set_value(false);
-            if wanted != drawn {
-                places.set(wanted);
-            }
-            return view;
-        }
-        let next = wanted.min(drawn + PLACES_PER_FRAME);
-        if stepping.get_value() {
-            // Each further step waits for the next frame.
-            request_animation_frame(move || {
-                places.try_set(next);
-            });
-        } else {
-            places.set(next);
-            stepping.set_value(next < wanted);
-        }
-        view
-    });
+    // How many places (rows) are drawn: as many as the viewport shows, made
+    // when the panel opens (or the viewport's size changes), whether or not
+    // there are messages to fill them. A place without a message is a hidden
+    // spare row, so the first messages of a flood only fill rows in, and never
+    // pay for making them (on a slow phone, making a screenful of rows in the
+    // first frame of a flood was its longest task).
+    let places = Memo::new(move |_| window_rows(viewport_height.get(), row_height.get()));
     // A drawn row tells the row height CSS gave it (taller on phones). It is
     // read when the list's size changes (the first rows drawn, a resize: the
     // height changes with the width), from a ResizeObserver, which runs once
@@ -349,42 +326,167 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
 }
 
 /// One place in the window of rows: it shows the message that is there now.
+///
+/// The row's elements are made once; after that one effect writes the texts
+/// and attributes that changed, straight to the DOM. In a flood every row
+/// shows another message ten times a second, and a reactive node per part
+/// (there were fifteen a row) cost the page more than the text it wrote. The
+/// parts that come and go (subscription colours, the connection's name, the
+/// tags) are views behind signals that change only when what they show does.
 #[component]
 fn FeedRow(place: usize, window: Memo<Vec<Row>>, selected: RwSignal<Option<(ConnectionId, u64)>>) -> impl IntoView {
-    // The row's own memo: the parts below subscribe to it, not to the window
-    // (a source with hundreds of subscribers makes every re-run pay for them).
-    let row = Memo::new(move |_| window.with(|w| w.get(place).map(|(_, m, label)| (m.clone(), label.clone()))));
-    // Each part of the row reads only what it shows, so a part whose value did
-    // not change (the QoS, the tags) is not touched.
-    let field = move |f: fn(&FeedMessage) -> String| row.with(|r| r.as_ref().map(|(m, _)| f(m)).unwrap_or_default());
-    let flag = move |f: fn(&FeedMessage) -> bool| row.with(|r| r.as_ref().is_some_and(|(m, _)| f(m)));
-    let key = move || row.with(|r| r.as_ref().map(|(m, _)| (m.connection, m.seq)));
-    let is_selected = move || key().is_some() && selected.get() == key();
-    let colours = move || row.with(|r| r.as_ref().map(|(m, _)| m.colours.clone()).unwrap_or_default());
-    let label = move || row.with(|r| r.as_ref().and_then(|(_, label)| label.clone()));
+    let li = NodeRef::<Li>::new();
+    // Which message the row shows, for the click.
+    let key = StoredValue::new(None::<(ConnectionId, u64)>);
+    let retain = RwSignal::new(false);
+    let from_history = RwSignal::new(false);
+    let colours = RwSignal::new(Vec::<usize>::new());
+    let label = RwSignal::new(None::<(String, usize)>);
+    let shown = StoredValue::new_local(None::<ShownRow>);
+    Effect::new(move |_| {
+        let selected = selected.get();
+        window.with(|w| {
+            let entry = w.get(place);
+            let message = entry.map(|(_, m, _)| m);
+            let now_key = message.map(|m| (m.connection, m.seq));
+            key.set_value(now_key);
+            change(retain, message.is_some_and(|m| m.retain));
+            change(from_history, message.is_some_and(|m| m.from_history));
+            change(colours, message.map(|m| m.colours.clone()).unwrap_or_default());
+            change(label, entry.and_then(|(_, _, label)| label.clone()));
+            shown.update_value(|shown| {
+                if shown.is_none() {
+                    *shown = li.get_untracked().and_then(|li| ShownRow::find(&li));
+                }
+                if let Some(row) = shown {
+                    row.show(message, now_key.is_some() && now_key == selected);
+                }
+            });
+        });
+    });
     view! {
-        <li class="message feed-row" data-seq=move || field(|m| m.seq.to_string())
-            data-topic=move || field(|m| m.topic.to_string())
-            data-connection=move || field(|m| m.connection.0.to_string())
-            class:selected=is_selected class:from-history=move || flag(|m| m.from_history)>
-            <button type="button" class="message-summary" aria-pressed=move || is_selected().to_string()
+        <li node_ref=li class="feed-spare" hidden>
+            <button type="button" class="message-summary" aria-pressed="false"
                 on:click=move |_| {
-                    let key = untrack(key);
+                    let key = key.get_value();
                     selected.update(|s| *s = if *s == key { None } else { key });
                 }>
                 <span class="colours" aria-hidden="true">
-                    {move || colours().into_iter().map(|c| view! { <span class=format!("swatch sub-colour-{c}")></span> }).collect_view()}
+                    {move || colours.get().into_iter().map(|c| view! { <span class=format!("swatch sub-colour-{c}")></span> }).collect_view()}
                 </span>
-                {move || label().map(|(name, colour)| view! { <span class=format!("conn-tag conn-colour-{colour}")>{name}</span> })}
-                <time class="time">{move || field(|m| clock_time(m.received_at_ms))}</time>
-                <span class="topic">{move || field(|m| m.topic.to_string())}</span>
-                <span class="qos">{move || field(|m| format!("QoS {}", m.qos.as_u8()))}</span>
-                {move || flag(|m| m.retain).then(|| view! { <span class="retain" title="Retained message">"retained"</span> })}
-                {move || flag(|m| m.from_history).then(|| view! { <span class="history" title="Stored in this browser before the page was opened">"history"</span> })}
-                <span class="size">{move || field(|m| size(m.payload.len()))}</span>
-                <span class="preview">{move || field(|m| m.preview.clone())}</span>
+                {move || label.get().map(|(name, colour)| view! { <span class=format!("conn-tag conn-colour-{colour}")>{name}</span> })}
+                <time class="time"></time>
+                <span class="topic"></span>
+                <span class="qos"></span>
+                {move || retain.get().then(|| view! { <span class="retain" title="Retained message">"retained"</span> })}
+                {move || from_history.get().then(|| view! { <span class="history" title="Stored in this browser before the page was opened">"history"</span> })}
+                <span class="size"></span>
+                <span class="preview"></span>
             </button>
         </li>
+    }
+}
+
+/// Sets a signal only when the value differs, so that what shows it runs only then.
+fn change<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    signal.maybe_update(|v| {
+        let changed = *v != value;
+        if changed {
+            *v = value;
+        }
+        changed
+    });
+}
+
+/// A feed row's elements and what each shows now: a text or attribute is
+/// written only when it changes (in a one-topic flood, the topic, QoS and size
+/// of a row stay as they are).
+struct ShownRow {
+    li: web_sys::Element,
+    button: web_sys::Element,
+    /// The text node of each part (time, topic, QoS, size, preview) and its text.
+    texts: [(web_sys::Node, String); 5],
+    attributes: [String; 4],
+    pressed: Option<bool>,
+    /// Whether the row is a hidden spare (its place has no message).
+    spare: Option<bool>,
+    received_at_ms: f64,
+}
+
+impl ShownRow {
+    const TEXTS: [&'static str; 5] = [".time", ".topic", ".qos", ".size", ".preview"];
+    const ATTRIBUTES: [&'static str; 4] = ["data-seq", "data-topic", "data-connection", "class"];
+
+    fn find(li: &web_sys::Element) -> Option<Self> {
+        let part = |selector: &str| li.query_selector(selector).ok().flatten();
+        let document = li.owner_document()?;
+        // Each part gets a text node of its own, whose value is then set: it
+        // costs the browser less than setting the element's textContent.
+        let text_in = |el: web_sys::Element| {
+            let text = document.create_text_node("");
+            el.append_child(&text).ok().map(|node| (node, String::new()))
+        };
+        let texts = Self::TEXTS.map(|selector| part(selector).and_then(text_in));
+        let [Some(a), Some(b), Some(c), Some(d), Some(e)] = texts else { return None };
+        Some(Self {
+            li: li.clone(),
+            button: part("button")?,
+            texts: [a, b, c, d, e],
+            attributes: Default::default(),
+            pressed: None,
+            spare: None,
+            received_at_ms: f64::NAN,
+        })
+    }
+
+    fn show(&mut self, message: Option<&FeedMessage>, is_selected: bool) {
+        let texts = match message {
+            Some(m) => {
+                // The clock text asks the browser for the local time: only when the time changed.
+                let time = if m.received_at_ms == self.received_at_ms {
+                    self.texts[0].1.clone()
+                } else {
+                    clock_time(m.received_at_ms)
+                };
+                self.received_at_ms = m.received_at_ms;
+                [time, m.topic.to_string(), format!("QoS {}", m.qos.as_u8()), size(m.payload.len()), m.preview.clone()]
+            }
+            None => Default::default(),
+        };
+        for ((node, shown), text) in self.texts.iter_mut().zip(texts) {
+            if *shown != text {
+                node.set_node_value(Some(&text));
+                *shown = text;
+            }
+        }
+        let class = match (is_selected, message.is_some_and(|m| m.from_history)) {
+            _ if message.is_none() => "feed-spare",
+            (false, false) => "message feed-row",
+            (true, false) => "message feed-row selected",
+            (false, true) => "message feed-row from-history",
+            (true, true) => "message feed-row selected from-history",
+        };
+        let attributes = [
+            message.map(|m| m.seq.to_string()).unwrap_or_default(),
+            message.map(|m| m.topic.to_string()).unwrap_or_default(),
+            message.map(|m| m.connection.0.to_string()).unwrap_or_default(),
+            class.to_owned(),
+        ];
+        for ((name, shown), value) in Self::ATTRIBUTES.iter().zip(&mut self.attributes).zip(attributes) {
+            if *shown != value {
+                let _ = self.li.set_attribute(name, &value);
+                *shown = value;
+            }
+        }
+        let spare = message.is_none();
+        if self.spare != Some(spare) {
+            let _ = if spare { self.li.set_attribute("hidden", "") } else { self.li.remove_attribute("hidden") };
+            self.spare = Some(spare);
+        }
+        if self.pressed != Some(is_selected) {
+            let _ = self.button.set_attribute("aria-pressed", if is_selected { "true" } else { "false" });
+            self.pressed = Some(is_selected);
+        }
     }
 }
 
