@@ -629,6 +629,8 @@ async function runOnce({ tmp, base, broker, page, c, profile = false, keepAlive 
     const elapsedMs = r.done - r.first;
     const during = r.longtasks.filter(([s, d]) => s + d >= armedAt && s <= r.done);
     const longest = during.reduce((m, [, d]) => Math.max(m, d), 0);
+    // When the longest task began, from the first message (to find it among the frames logged).
+    const longestTaskAt = during.length ? during.reduce((m, t) => (t[1] > m[1] ? t : m))[0] - r.first : null;
     const delta = {};
     for (const k of METRICS) delta[k] = (after[k] || 0) - (before[k] || 0);
     return {
@@ -644,6 +646,7 @@ async function runOnce({ tmp, base, broker, page, c, profile = false, keepAlive 
       received: page === "raw" ? (r.bytes === 9 + publishBytes(n, p) ? n + 1 : null) : r.received,
       frames: page === "raw" ? r.received : null,
       longestTaskMs: longest,
+      longestTaskAt,
       longTasks: during.length,
       longtaskError: r.longtaskError,
       longestFrames: r.frames,
@@ -843,7 +846,7 @@ async function main() {
           // A picture of each page after its first flood of each case.
           const screenshot = round === 0 ? path.join(OUT, `${page}-${c.key.replace(/[^0-9a-z]+/gi, "-")}.png`) : null;
           const r = await runOnce({ tmp, base, broker, page, c, screenshot });
-          log(`  ${fmtInt(r.rate)} msg/s, ${fmtInt(r.elapsedMs)} ms, main-thread CPU ${((r.metrics.TaskDuration * 1e6) / r.n).toFixed(1)} µs/msg, longest task ${fmtInt(r.longestTaskMs)} ms (${r.longTasks} over 50 ms), heap ${fmtMB(r.heapUsed)} MB, wasm ${fmtMB(r.wasmBytes)} MB, received ${r.received}${r.longtaskError ? `, longtask: ${r.longtaskError}` : ""}`);
+          log(`  ${fmtInt(r.rate)} msg/s, ${fmtInt(r.elapsedMs)} ms, main-thread CPU ${((r.metrics.TaskDuration * 1e6) / r.n).toFixed(1)} µs/msg, longest task ${fmtInt(r.longestTaskMs)} ms${r.longestTaskAt == null ? "" : ` at +${fmtInt(r.longestTaskAt)} ms`} (${r.longTasks} over 50 ms), heap ${fmtMB(r.heapUsed)} MB, wasm ${fmtMB(r.wasmBytes)} MB, received ${r.received}${r.longtaskError ? `, longtask: ${r.longtaskError}` : ""}`);
           for (const f of r.longestFrames || [])
             log(`    frame ${fmtInt(f.duration)} ms at +${fmtInt(f.start - r.firstAt)} ms: render ${fmtInt(f.render)} (style and layout ${fmtInt(f.styleAndLayout)}), scripts ${f.scripts.map(([i, d]) => `${i} ${d}`).join(", ")}`);
           results.push(r);

@@ -365,7 +365,7 @@ fn FeedRow(place: usize, window: Memo<Vec<Row>>, selected: RwSignal<Option<(Conn
         });
     });
     view! {
-        <li node_ref=li class="feed-spare" hidden>
+        <li node_ref=li class="feed-spare">
             <button type="button" class="message-summary" aria-pressed="false"
                 on:click=move |_| {
                     let key = key.get_value();
@@ -408,8 +408,6 @@ struct ShownRow {
     texts: [(web_sys::Node, String); 5],
     attributes: [String; 4],
     pressed: Option<bool>,
-    /// Whether the row is a hidden spare (its place has no message).
-    spare: Option<bool>,
     received_at_ms: f64,
 }
 
@@ -434,7 +432,6 @@ impl ShownRow {
             texts: [a, b, c, d, e],
             attributes: Default::default(),
             pressed: None,
-            spare: None,
             received_at_ms: f64::NAN,
         })
     }
@@ -477,11 +474,6 @@ impl ShownRow {
                 let _ = self.li.set_attribute(name, &value);
                 *shown = value;
             }
-        }
-        let spare = message.is_none();
-        if self.spare != Some(spare) {
-            let _ = if spare { self.li.set_attribute("hidden", "") } else { self.li.remove_attribute("hidden") };
-            self.spare = Some(spare);
         }
         if self.pressed != Some(is_selected) {
             let _ = self.button.set_attribute("aria-pressed", if is_selected { "true" } else { "false" });
