@@ -15,11 +15,11 @@ use std::collections::VecDeque;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use serde_json::Value;
 use webmqtt_codec::{Bytes, Properties, Property, PropertyId, QoS, TopicName};
 
 use crate::export::property_value_json;
 use crate::feed::{FeedMessage, PREVIEW_CHARS};
+use crate::json::{self, Value};
 use crate::payload;
 use crate::workspace::ConnectionId;
 
@@ -475,7 +475,7 @@ pub fn decode_properties(bytes: &[u8]) -> Result<Properties, String> {
     if bytes.is_empty() {
         return Ok(Properties::new());
     }
-    let list: Value = serde_json::from_slice(bytes).map_err(|e| format!("stored properties are not JSON: {e}"))?;
+    let list: Value = json::parse_bytes(bytes).map_err(|e| format!("stored properties are not JSON: {e}"))?;
     let entries = list.as_array().ok_or("stored properties are not a list")?;
     entries
         .iter()

@@ -20,6 +20,7 @@ pub mod history;
 pub mod idb;
 pub mod ingest;
 pub mod iotlab;
+pub mod json;
 pub mod payload;
 pub mod problem;
 pub mod publish_form;

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use crate::form::SelectKey;
+use crate::json;
 
 /// How a payload is shown or typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -141,21 +142,8 @@ pub fn to_base64(bytes: &[u8]) -> String {
 
 /// Checks that text is JSON; the bytes sent are the text as typed.
 pub fn parse_json(input: &str) -> Result<Vec<u8>, PayloadError> {
-    serde_json::from_str::<serde_json::Value>(input).map_err(|e| PayloadError::BadJson {
-        line: e.line(),
-        column: e.column(),
-        detail: json_error_detail(&e),
-    })?;
+    json::parse(input).map_err(|e| PayloadError::BadJson { line: e.line, column: e.column, detail: e.detail.to_owned() })?;
     Ok(input.as_bytes().to_vec())
-}
-
-fn json_error_detail(e: &serde_json::Error) -> String {
-    // serde_json appends " at line X column Y"; the position is reported separately.
-    let full = e.to_string();
-    match full.rfind(" at line ") {
-        Some(i) => full[..i].to_owned(),
-        None => full,
-    }
 }
 
 /// The bytes that `input` stands for in `format`.
@@ -185,8 +173,8 @@ pub fn render(bytes: &[u8], format: PayloadFormat) -> (String, PayloadFormat) {
             Ok(s) => (s.to_owned(), PayloadFormat::Text),
             Err(_) => (to_hex(bytes), PayloadFormat::Hex),
         },
-        PayloadFormat::Json => match serde_json::from_slice::<serde_json::Value>(bytes) {
-            Ok(v) => (serde_json::to_string_pretty(&v).unwrap_or_default(), PayloadFormat::Json),
+        PayloadFormat::Json => match json::parse_bytes(bytes) {
+            Ok(v) => (v.pretty(), PayloadFormat::Json),
             Err(_) => render(bytes, PayloadFormat::Text),
         },
         PayloadFormat::Hex => (to_hex(bytes), PayloadFormat::Hex),

@@ -174,7 +174,7 @@ fn TtnEventRow(at_ms: f64, topic: String, message: TtnMessage, raw: String) -> i
                 let text = payload::is_text(b).then(|| format!(" \"{}\"", String::from_utf8_lossy(b)));
                 format!("frm_payload {} ({}){}", payload::to_hex(b), size(b.len()), text.unwrap_or_default())
             });
-            let decoded = up.decoded_payload.as_ref().map(|v| serde_json::to_string_pretty(v).unwrap_or_default());
+            let decoded = up.decoded_payload.as_ref().map(crate::json::Value::pretty);
             view! {
                 <span class="ttn-label">"Uplink"</span>
                 <span class="ttn-facts">{facts.join(" · ")}</span>

@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use serde_json::Value;
+use crate::json::{self, Value};
 
 use super::ids::{check_id, Application};
 use crate::form::{Field, SelectKey};
@@ -392,7 +392,7 @@ impl ComposerForm {
                     None
                 }
             },
-            None => match serde_json::from_str::<Value>(&self.payload) {
+            None => match json::parse(&self.payload) {
                 Ok(v @ Value::Object(_)) => Some(DownlinkPayload::Decoded(v)),
                 Ok(_) => {
                     c.errors.push((Field::TtnPayload, "The payload formatter expects a JSON object, e.g. {\"led\": \"on\"}.".into()));

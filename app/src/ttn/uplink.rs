@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde_json::Value;
+use crate::json::{self, Value};
 
 use super::ids::parse_topic;
 use crate::payload;
@@ -64,7 +64,7 @@ pub fn parse_message(topic: &str, body: &[u8]) -> Option<TtnMessage> {
     let (device, suffix) = parse_topic(topic)?;
     let device_id = device.to_owned();
     let unrecognised = |reason: String| Some(TtnMessage { device_id: device_id.clone(), kind: TtnKind::Unrecognised { reason } });
-    let json: Value = match serde_json::from_slice(body) {
+    let json: Value = match json::parse_bytes(body) {
         Ok(v @ Value::Object(_)) => v,
         Ok(_) => return unrecognised("the body is JSON but not an object".into()),
         Err(e) => return unrecognised(format!("the body is not JSON ({e})")),

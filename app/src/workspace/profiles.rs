@@ -5,16 +5,16 @@
 //! Plain Rust, tested natively; `components::workspace` shows it and
 //! `connection` runs one client per profile.
 
-use serde::{Deserialize, Serialize};
 use webmqtt_codec::{ProtocolVersion, QoS, RetainHandling, SubscriptionOptions};
 
 use crate::form::SelectKey;
 use crate::iotlab::Preset;
+use crate::json::{self, Object, Value};
 use crate::settings::ConnectionSettings;
 
 /// Which connection of the workspace something belongs to. Stable across
 /// reloads: it is stored with the connection's profile and its history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct ConnectionId(pub u32);
 
 /// Colours that mark a connection's rows in a feed of all connections
@@ -213,13 +213,13 @@ impl Profiles {
     }
 
     fn to_json(&self, keep_remembered_passwords: bool) -> String {
-        let file = ProfilesFile {
-            format: FORMAT.into(),
-            version: 1,
-            next_id: self.next_id,
-            profiles: self.profiles.iter().map(|p| StoredProfile::from_profile(p, keep_remembered_passwords)).collect(),
-        };
-        serde_json::to_string_pretty(&file).unwrap_or_default()
+        let mut file = Object::new();
+        file.insert("format", Value::from(FORMAT));
+        file.insert("version", Value::from(1u32));
+        file.insert("next_id", Value::from(self.next_id));
+        let profiles = self.profiles.iter().map(|p| StoredProfile::from_profile(p, keep_remembered_passwords).to_json());
+        file.insert("profiles", Value::Array(profiles.collect()));
+        Value::Object(file).pretty()
     }
 
     /// Reads what `to_storage_json` wrote.
@@ -251,15 +251,14 @@ impl Profiles {
 const FORMAT: &str = "webmqtt-profiles";
 
 fn parse_file(text: &str) -> Result<ProfilesFile, ProfilesError> {
-    let value: serde_json::Value = serde_json::from_str(text)
+    let value = json::parse(text)
         .map_err(|e| ProfilesError(format!("This is not a JSON file of WebMQTT connections: {e}.")))?;
     if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(ProfilesError(format!(
             "This JSON file is not a WebMQTT connections export (it has no \"format\": \"{FORMAT}\")."
         )));
     }
-    serde_json::from_value(value)
-        .map_err(|e| ProfilesError(format!("This WebMQTT connections file is damaged: {e}.")))
+    ProfilesFile::from_json(&value).map_err(|e| ProfilesError(format!("This WebMQTT connections file is damaged: {e}.")))
 }
 
 // --- the stored form ---------------------------------------------------------
@@ -267,17 +266,60 @@ fn parse_file(text: &str) -> Result<ProfilesFile, ProfilesError> {
 // a browser stored last week; unknown fields are ignored and missing ones take
 // their defaults, so older and newer files both load.
 
-#[derive(Serialize, Deserialize)]
 struct ProfilesFile {
-    format: String,
-    version: u32,
-    #[serde(default)]
     next_id: u32,
     profiles: Vec<StoredProfile>,
 }
 
-#[derive(Serialize, Deserialize, Default)]
-#[serde(default)]
+impl ProfilesFile {
+    /// `format` is checked before; `version` and `profiles` must be there.
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let file = Fields::of(value, "the file")?;
+        if file.0.get("version").is_none() {
+            return Err("missing field `version`".to_owned());
+        }
+        let _version: u32 = file.number("version")?;
+        let profiles = file.0.get("profiles").ok_or("missing field `profiles`")?;
+        let profiles = profiles.as_array().ok_or("`profiles` is not a list")?;
+        Ok(Self {
+            next_id: file.number("next_id")?,
+            profiles: profiles.iter().map(StoredProfile::from_json).collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// The members of a stored object, read leniently where the format allows:
+/// a missing field (or `null`) takes its default, a field of the wrong type is
+/// an error that names it, and fields we do not know are ignored.
+struct Fields<'a>(&'a Object);
+
+impl<'a> Fields<'a> {
+    fn of(value: &'a Value, what: &str) -> Result<Self, String> {
+        value.as_object().map(Fields).ok_or_else(|| format!("{what} is not an object"))
+    }
+
+    fn present(&self, key: &str) -> Option<&'a Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    fn text(&self, key: &str) -> Result<String, String> {
+        self.present(key).map_or(Ok(String::new()), |v| {
+            v.as_str().map(str::to_owned).ok_or_else(|| format!("`{key}` is not text"))
+        })
+    }
+
+    fn flag(&self, key: &str) -> Result<bool, String> {
+        self.present(key).map_or(Ok(false), |v| v.as_bool().ok_or_else(|| format!("`{key}` is not true or false")))
+    }
+
+    fn number<T: TryFrom<u64> + Default>(&self, key: &str) -> Result<T, String> {
+        self.present(key).map_or(Ok(T::default()), |v| {
+            v.as_u64().and_then(|n| T::try_from(n).ok()).ok_or_else(|| format!("`{key}` is not a whole number in range"))
+        })
+    }
+}
+
+#[derive(Default)]
 struct StoredProfile {
     id: u32,
     name: String,
@@ -286,7 +328,6 @@ struct StoredProfile {
     version: String,
     client_id: String,
     username: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     password: Option<String>,
     remember_password: bool,
     clean_start: bool,
@@ -299,14 +340,11 @@ struct StoredProfile {
     subscriptions: Vec<StoredSubscription>,
     publish_topic: String,
     publish_payload: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     scope: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
     preset: String,
 }
 
-#[derive(Serialize, Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 struct StoredSubscription {
     filter: String,
     qos: u8,
@@ -319,7 +357,100 @@ fn qos_from_u8(n: u8) -> QoS {
     QoS::from_u8(n).unwrap_or(QoS::AtMostOnce)
 }
 
+impl StoredSubscription {
+    fn to_json(&self) -> Value {
+        let mut o = Object::new();
+        o.insert("filter", Value::from(self.filter.as_str()));
+        o.insert("qos", Value::from(self.qos));
+        o.insert("no_local", Value::from(self.no_local));
+        o.insert("retain_as_published", Value::from(self.retain_as_published));
+        o.insert("retain_handling", Value::from(self.retain_handling));
+        Value::Object(o)
+    }
+
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "a subscription")?;
+        Ok(Self {
+            filter: f.text("filter")?,
+            qos: f.number("qos")?,
+            no_local: f.flag("no_local")?,
+            retain_as_published: f.flag("retain_as_published")?,
+            retain_handling: f.number("retain_handling")?,
+        })
+    }
+}
+
 impl StoredProfile {
+    /// Fields in this order; `password` only when kept, `scope` and `preset` only when set.
+    fn to_json(&self) -> Value {
+        let mut o = Object::new();
+        let text = |s: &str| Value::from(s);
+        o.insert("id", Value::from(self.id));
+        o.insert("name", text(&self.name));
+        o.insert("colour", Value::from(self.colour));
+        o.insert("url", text(&self.url));
+        o.insert("version", text(&self.version));
+        o.insert("client_id", text(&self.client_id));
+        o.insert("username", text(&self.username));
+        if let Some(password) = &self.password {
+            o.insert("password", text(password));
+        }
+        o.insert("remember_password", Value::from(self.remember_password));
+        o.insert("clean_start", Value::from(self.clean_start));
+        o.insert("keep_alive", text(&self.keep_alive));
+        o.insert("session_expiry", text(&self.session_expiry));
+        o.insert("will_topic", text(&self.will_topic));
+        o.insert("will_payload", text(&self.will_payload));
+        o.insert("will_qos", Value::from(self.will_qos));
+        o.insert("will_retain", Value::from(self.will_retain));
+        o.insert("subscriptions", Value::Array(self.subscriptions.iter().map(StoredSubscription::to_json).collect()));
+        o.insert("publish_topic", text(&self.publish_topic));
+        o.insert("publish_payload", text(&self.publish_payload));
+        if !self.scope.is_empty() {
+            o.insert("scope", text(&self.scope));
+        }
+        if !self.preset.is_empty() {
+            o.insert("preset", text(&self.preset));
+        }
+        Value::Object(o)
+    }
+
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "a profile")?;
+        let subscriptions = match f.present("subscriptions") {
+            None => Vec::new(),
+            Some(list) => list
+                .as_array()
+                .ok_or("`subscriptions` is not a list")?
+                .iter()
+                .map(StoredSubscription::from_json)
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(Self {
+            id: f.number("id")?,
+            name: f.text("name")?,
+            colour: f.number("colour")?,
+            url: f.text("url")?,
+            version: f.text("version")?,
+            client_id: f.text("client_id")?,
+            username: f.text("username")?,
+            password: f.present("password").map(|_| f.text("password")).transpose()?,
+            remember_password: f.flag("remember_password")?,
+            clean_start: f.flag("clean_start")?,
+            keep_alive: f.text("keep_alive")?,
+            session_expiry: f.text("session_expiry")?,
+            will_topic: f.text("will_topic")?,
+            will_payload: f.text("will_payload")?,
+            will_qos: f.number("will_qos")?,
+            will_retain: f.flag("will_retain")?,
+            subscriptions,
+            publish_topic: f.text("publish_topic")?,
+            publish_payload: f.text("publish_payload")?,
+            scope: f.text("scope")?,
+            preset: f.text("preset")?,
+        })
+    }
+
     fn from_profile(p: &Profile, keep_remembered_passwords: bool) -> Self {
         let s = &p.settings;
         Self {
