@@ -156,7 +156,7 @@ pub fn parse_max_bytes(input: &str) -> Result<usize, LimitError> {
         return Err(not_a_number());
     }
     // f64 is exact far beyond the largest size accepted; rounding to whole bytes.
-    let value: f64 = format!("{whole}.{fraction}0").parse().map_err(|_| not_a_number())?;
+    let value = json::parse_f64(&format!("{whole}.{fraction}0")).ok_or_else(not_a_number)?;
     let bytes = (value * unit_bytes as f64).round();
     if bytes > HistoryLimits::BYTES_RANGE.1 as f64 {
         return Err(LimitError::TooLarge(field));

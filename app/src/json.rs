@@ -41,7 +41,7 @@ impl Number {
     }
 
     pub fn as_f64(&self) -> Option<f64> {
-        self.0.parse().ok()
+        parse_f64(&self.0)
     }
 
     pub fn as_str(&self) -> &str {
@@ -315,6 +315,77 @@ impl From<Object> for Value {
     fn from(o: Object) -> Self {
         Value::Object(o)
     }
+}
+
+/// The value of a decimal number (`-12`, `9.25`, `1.5e3`; leading zeros and a
+/// `+` exponent are accepted). Correctly rounded when its significant digits
+/// fit in 2^53 and its power of ten in ±22, which covers every reading and
+/// size the app parses (RSSI, SNR, a history limit); beyond, within about
+/// 1e-14 relative (at the very ends of f64's range it may round to infinity
+/// or zero, or lose a subnormal's digits). Our own because core's float parser brings a 10 KB table of powers
+/// into the browser build.
+pub fn parse_f64(text: &str) -> Option<f64> {
+    let (negative, rest) = text.strip_prefix('-').map_or((false, text), |r| (true, r));
+    let (digits, exponent) = match rest.find(['e', 'E']) {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (digits, ""),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(fraction) {
+        return None;
+    }
+    let mut power: i64 = match exponent {
+        None => 0,
+        Some(e) => {
+            let (sign, e) = match e.as_bytes().first() {
+                Some(b'-') => (-1, &e[1..]),
+                Some(b'+') => (1, &e[1..]),
+                _ => (1, e),
+            };
+            if e.is_empty() || !all_digits(e) {
+                return None;
+            }
+            // Beyond ±10^6 the result is 0 or infinite whatever the digits.
+            sign * e.bytes().fold(0i64, |n, b| (n * 10 + i64::from(b - b'0')).min(1_000_000))
+        }
+    };
+    // Up to 19 significant digits in a u64; the rest only move the point.
+    let mut mantissa = 0u64;
+    for b in whole.bytes() {
+        if mantissa < 1_000_000_000_000_000_000 {
+            mantissa = mantissa * 10 + u64::from(b - b'0');
+        } else {
+            power += 1;
+        }
+    }
+    for b in fraction.bytes() {
+        if mantissa < 1_000_000_000_000_000_000 {
+            mantissa = mantissa * 10 + u64::from(b - b'0');
+            power -= 1;
+        }
+    }
+    const EXACT: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ];
+    let m = mantissa as f64;
+    let magnitude = if mantissa == 0 {
+        0.0
+    } else if mantissa <= 1 << 53 && (-22..=22).contains(&power) {
+        // Both exact: one rounding, so the result is correctly rounded.
+        let scale = EXACT[power.unsigned_abs() as usize];
+        if power < 0 { m / scale } else { m * scale }
+    } else if power < -300 {
+        m * 10f64.powi((power + 300).max(-400) as i32) * 1e-300
+    } else {
+        m * 10f64.powi(power.min(400) as i32)
+    };
+    Some(if negative { -magnitude } else { magnitude })
 }
 
 // --- reading ------------------------------------------------------------------
@@ -667,6 +738,23 @@ mod tests {
             assert_eq!(ours.to_string(), text, "written as it came");
             let theirs: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(ours.as_f64(), theirs.as_f64(), "{text}");
+        }
+    }
+
+    #[test]
+    fn decimal_numbers_read_as_rust_reads_them() {
+        let exact = ["0", "-0", "7", "-81", "9.25", "-7.5", "0.1", "0.3", "868300000", "1.5e3", "125E-2", "2.5e+1",
+            "9007199254740993", "123456.789e-3", "0.000001", "1e22", "1e-22", "007.50"];
+        for text in exact {
+            assert_eq!(parse_f64(text), text.parse::<f64>().ok(), "{text}");
+        }
+        for text in ["1.5e300", "2.2250738585072014e-308", "123456789012345678901234567890",
+            "0.1234567890123456789012345", "6.02214076e23", "1e400", "1e-400"] {
+            let (ours, rust) = (parse_f64(text).unwrap(), text.parse::<f64>().unwrap());
+            assert!(ours == rust || ((ours - rust) / rust).abs() < 1e-14, "{text}: {ours} against {rust}");
+        }
+        for text in ["", "-", ".5", "1.", "1e", "1e+", "--1", "1.2.3", "0x10", "1,5", " 1", "inf", "NaN"] {
+            assert_eq!(parse_f64(text), None, "{text:?}");
         }
     }
 
