@@ -193,7 +193,7 @@ pub fn format_bytes(bytes: usize) -> String {
         b if b >= KIB => (b as f64 / KIB as f64, "KiB"),
         b => return format!("{b} B"),
     };
-    let text = format!("{value:.1}");
+    let text = crate::number_text::one_decimal(value);
     format!("{} {unit}", text.strip_suffix(".0").unwrap_or(&text))
 }
 

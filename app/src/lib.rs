@@ -21,6 +21,7 @@ pub mod idb;
 pub mod ingest;
 pub mod iotlab;
 pub mod json;
+pub mod number_text;
 pub mod payload;
 pub mod problem;
 pub mod publish_form;

@@ -34,12 +34,17 @@ pub fn wrong_subprotocol(url: &str, expected: &str, agreed: &str) -> Problem {
     )
 }
 
+/// A delay in whole seconds, rounded up, at least 1.
+fn seconds_up(ms: f64) -> String {
+    crate::number_text::whole((ms / 1_000.0).ceil().max(1.0))
+}
+
 /// A connection that worked dropped: say what the browser said, and when the
 /// next attempt is, rather than blaming the address, which was right.
 pub fn connection_lost(code: u16, reason: &str, retry_in_ms: f64) -> Problem {
     let why = if reason.is_empty() { format!("close code {code}") } else { format!("close code {code}, {reason}") };
     Problem::new(
-        format!("Connection lost ({why}); retrying in {} s.", (retry_in_ms / 1_000.0).ceil().max(1.0)),
+        format!("Connection lost ({why}); retrying in {} s.", seconds_up(retry_in_ms)),
         "The broker may be restarting: the app reconnects by itself and subscribes again.",
     )
 }
@@ -48,7 +53,7 @@ pub fn connection_lost(code: u16, reason: &str, retry_in_ms: f64) -> Problem {
 /// DISCONNECT, a protocol error).
 pub fn connection_ended(reason: &str, retry_in_ms: f64) -> Problem {
     Problem::new(
-        format!("Connection lost: {reason}; retrying in {} s.", (retry_in_ms / 1_000.0).ceil().max(1.0)),
+        format!("Connection lost: {reason}; retrying in {} s.", seconds_up(retry_in_ms)),
         "The app reconnects by itself and subscribes again.",
     )
 }

@@ -18,6 +18,7 @@ use crate::export::{export, file_name, ExportFormat};
 use crate::feed::{Feed, FeedFilter, FeedMessage, DEFAULT_CAPACITY};
 use crate::feed_listing::{Listing, PausedAt};
 use crate::form::{Field, SelectKey};
+use crate::number_text::{one_decimal, whole};
 use crate::payload::{self, PayloadFormat};
 use crate::workspace::{use_workspace, ConnectionId, FeedScope};
 
@@ -135,10 +136,10 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
     });
     // Set through the CSSOM (style:…), which the Content-Security-Policy allows;
     // a style attribute would be inline style, which it forbids.
-    let total_height = move || format!("{}px", rows.with(Listing::len) as f64 * row_height.get());
+    let total_height = move || format!("{}px", whole(rows.with(Listing::len) as f64 * row_height.get()));
     let offset = move || {
         let first = window.with(|w| w.first().map_or(0, |(i, _, _)| *i));
-        format!("translateY({}px)", first as f64 * row_height.get())
+        format!("translateY({}px)", whole(first as f64 * row_height.get()))
     };
 
     let toggle_pause = move |_| {
@@ -230,7 +231,7 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                 <span id="feed-received">{move || counts().0}</span>" received · "
                 <span id="feed-buffered">{move || counts().1}</span>" in buffer · "
                 <span id="feed-dropped">{move || counts().2}</span>" dropped from it · "
-                <span id="feed-rate">{move || format!("{:.1}", counts().3)}</span>" msg/s"
+                <span id="feed-rate">{move || one_decimal(counts().3)}</span>" msg/s"
                 {move || match counts().4 { 0 => String::new(), n => format!(" · {n} from stored history") }}
                 {matching}
             </p>
@@ -304,7 +305,7 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                 <Show when=move || selected.get().is_some()>
                     <div class="splitter" role="separator" tabindex="0" aria-orientation="vertical"
                         aria-label="Width of the message detail (arrow keys)"
-                        aria-valuemin=DETAIL_MIN aria-valuemax=DETAIL_MAX aria-valuenow=move || detail_width.get().round()
+                        aria-valuemin=whole(DETAIL_MIN) aria-valuemax=whole(DETAIL_MAX) aria-valuenow=move || whole(detail_width.get())
                         on:keydown=move |ev| {
                             let step = match ev.key().as_str() {
                                 "ArrowLeft" => DETAIL_STEP,
@@ -316,7 +317,7 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                         }
                         on:pointerdown=move |ev| dragging.set(Some((f64::from(ev.client_x()), detail_width.get_untracked())))>
                     </div>
-                    <div class="detail-pane" style:width=move || format!("{}px", detail_width.get())>
+                    <div class="detail-pane" style:width=move || format!("{}px", whole(detail_width.get()))>
                         <MessageDetail selected=selected view_format=view_format />
                     </div>
                 </Show>

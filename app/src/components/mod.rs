@@ -25,6 +25,8 @@ pub use subscriptions::SubscriptionsPanel;
 pub use topic_tree::TopicTreePanel;
 pub use ttn::TtnPanel;
 
+use crate::number_text::one_decimal;
+
 /// `HH:MM:SS.mmm` in local time.
 pub(crate) fn clock_time(ms: f64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
@@ -35,8 +37,8 @@ pub(crate) fn clock_time(ms: f64) -> String {
 pub(crate) fn size(bytes: usize) -> String {
     match bytes {
         0..=1023 => format!("{bytes} B"),
-        1024..=1_048_575 => format!("{:.1} KiB", bytes as f64 / 1024.0),
-        _ => format!("{:.1} MiB", bytes as f64 / 1_048_576.0),
+        1024..=1_048_575 => format!("{} KiB", one_decimal(bytes as f64 / 1024.0)),
+        _ => format!("{} MiB", one_decimal(bytes as f64 / 1_048_576.0)),
     }
 }
 

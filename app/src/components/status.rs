@@ -20,7 +20,7 @@ pub fn StatusBar(conn: Connection) -> impl IntoView {
         Status::Connecting { url } => format!("Connecting to {url}…"),
         Status::Connected { url, since_ms } => format!("Connected to {url} since {}", clock_time(since_ms)),
         Status::Reconnecting { url, attempt, at_ms } => {
-            let secs = ((at_ms - now.get()) / 1_000.0).ceil().max(0.0);
+            let secs = crate::number_text::whole(((at_ms - now.get()) / 1_000.0).ceil().max(0.0));
             format!("Reconnecting to {url} in {secs} s (attempt {attempt})")
         }
     };

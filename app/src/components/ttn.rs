@@ -1,6 +1,7 @@
 //! The Things Network: a connection preset (with the bridge The Things Stack
 //! needs), an uplink viewer, the devices seen, and a downlink composer.
 
+use crate::number_text::decimal;
 use leptos::prelude::*;
 use webmqtt_codec::{Publish, SubscriptionOptions};
 
@@ -121,7 +122,7 @@ fn DeviceListView(conn: Connection, form: RwSignal<ComposerForm>) -> impl IntoVi
                         " last seen {}{}{}",
                         clock_time(entry.1.last_seen_ms),
                         entry.1.last_f_cnt.map(|c| format!(", f_cnt {c}")).unwrap_or_default(),
-                        entry.1.last_rssi.map(|r| format!(", RSSI {r} dBm")).unwrap_or_default(),
+                        entry.1.last_rssi.map(|r| format!(", RSSI {} dBm", decimal(r, 3))).unwrap_or_default(),
                     )}
                 </li>
             </For>
@@ -155,10 +156,10 @@ fn TtnEventRow(at_ms: f64, topic: String, message: TtnMessage, raw: String) -> i
                 facts.push(format!("f_cnt {c}"));
             }
             if let Some(r) = up.best_rssi {
-                facts.push(format!("RSSI {r} dBm"));
+                facts.push(format!("RSSI {} dBm", decimal(r, 3)));
             }
             if let Some(s) = up.best_snr {
-                facts.push(format!("SNR {s} dB"));
+                facts.push(format!("SNR {} dB", decimal(s, 3)));
             }
             facts.push(format!("{} gateway{}", up.gateways, if up.gateways == 1 { "" } else { "s" }));
             if let (Some(sf), Some(bw)) = (up.spreading_factor, up.bandwidth) {
