@@ -64,10 +64,13 @@ impl Listing {
     }
 
     /// Several feeds' candidates as one list, newest first; within a connection
-    /// the sequence decides (several messages share a millisecond).
+    /// the sequence decides (several messages share a millisecond), and
+    /// between connections at the same time and sequence, the lower id first.
+    /// A total order, so the unstable sort (smaller in the browser build than
+    /// a stable one) gives the same list every time.
     pub fn merge(parts: impl IntoIterator<Item = Vec<Candidate>>) -> Self {
         let mut rows: Vec<Candidate> = parts.into_iter().flatten().collect();
-        rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.2.cmp(&a.2)));
+        rows.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(b.2.cmp(&a.2)).then(a.1.cmp(&b.1)));
         Self::Rows(rows.into_iter().map(|(_, id, seq)| (id, seq)).collect())
     }
 

@@ -190,7 +190,10 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
         } else {
             let mut all: Vec<FeedMessage> =
                 connections.iter().flat_map(|c| c.feed.with_untracked(|f| f.iter().cloned().collect::<Vec<_>>())).collect();
-            all.sort_by(|a, b| a.received_at_ms.total_cmp(&b.received_at_ms));
+            // Oldest first; ties by connection and sequence, a total order.
+            all.sort_unstable_by(|a, b| {
+                a.received_at_ms.total_cmp(&b.received_at_ms).then(a.connection.cmp(&b.connection)).then(a.seq.cmp(&b.seq))
+            });
             all
         };
         let text = export(format, &messages, name_of);

@@ -780,7 +780,8 @@ impl Session {
     /// subscriptions are made again or forgotten, as the options say.
     fn start_new_session(&mut self, now: Instant) -> Vec<String> {
         let mut flights: Vec<InFlight> = core::mem::take(&mut self.in_flight).into_values().collect();
-        flights.sort_by_key(|f| f.seq);
+        // Sequence numbers are unique: an unstable sort orders them all the same.
+        flights.sort_unstable_by_key(|f| f.seq);
         for mut f in flights.into_iter().rev() {
             f.message.publish.dup = false;
             self.queued.push_front(f.message);
