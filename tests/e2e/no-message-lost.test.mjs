@@ -84,6 +84,7 @@
 //   push a distinct message out of the buffer before it is exported.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { after, describe, test } from 'node:test';
 import {
@@ -255,22 +256,45 @@ async function startAgain(broker, { oldPid, killedAt }) {
 }
 
 /**
- * Starts the broker again like `startAgain`, but frozen as soon as its process exists
- * (it then runs only in the slices the caller gives it; the harness sees it listen
- * all the same: the kernel accepts connections for a frozen listener). Waiting for it
- * to listen before freezing it would let it run freely meanwhile, and an app that
- * reconnected then could have its resent flood taken before the freeze. `listening`
- * resolves to when `start()` saw every listener (call `failed()` between slices: it
- * throws if the start failed).
+ * Starts the broker again like `startAgain`, and freezes it the moment its log says it
+ * runs (its listeners are open; it has served no client yet): from then on it runs
+ * only in the slices the caller gives it (the harness sees it listen all the same: the
+ * kernel accepts connections for a frozen listener). Until then it runs freely,
+ * watched by a synchronous loop that reads its new log lines without pause, so it is
+ * frozen within about a millisecond of "running": far less than an app needs to
+ * connect, get a CONNACK and resend a flood. (Freezing it as soon as its process
+ * existed and starting it in slices gave a broker on a loaded machine so little CPU
+ * that it did not listen within the harness's 15 s.) `listening` resolves to when
+ * `start()` saw every listener (call `failed()` between slices: it throws if the
+ * start failed).
  */
 async function startFrozen(broker, { oldPid, killedAt }) {
+  const from = fs.statSync(broker.logFile).size;
   const spawnedAt = Date.now();
   let error;
   const listening = broker.start().then(() => Date.now(), (e) => { error = e; });
   assert.notEqual(broker.pid, oldPid, 'a new broker process');
+  const child = broker.child;
+  const end = Date.now() + 20_000;
+  while (!logSince(broker, from).includes(' running') && Date.now() < end && child.exitCode === null) {
+    /* spin: the broker starts meanwhile */
+  }
   await broker.freeze();
   const failed = () => { if (error) throw error; };
   return { spawnedAt, down: spawnedAt - killedAt, listening, failed };
+}
+
+/** What the broker logged since byte `from` of its log (read synchronously). */
+function logSince(broker, from) {
+  const fd = fs.openSync(broker.logFile, 'r');
+  try {
+    const length = Math.max(0, fs.fstatSync(fd).size - from);
+    const buffer = Buffer.alloc(length);
+    fs.readSync(fd, buffer, 0, length, from);
+    return buffer.toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
@@ -499,18 +523,12 @@ describe('no message lost across broker kills (mosquitto with persistence, SIGKI
         const newSockets = () => app.sockets.slice(firstNewSocket);
         const connackAtPage = async () => newSockets().some((s) => connackReceived(s) || publishesSent(s).all > 0) ||
           (await statusLog(app)).some((x) => x.t >= restarts[0].spawnedAt && isConnected(x.cls));
-        // Until it logs that it runs (its listeners open: no client can have reached it
-        // yet) it gets 5 ms timer slices: 1 ms spun slices give a starting broker too
-        // little CPU on a loaded machine (it did not listen within 15 s).
-        let running = false;
         const connackSlices = await stepUntil(broker, 1, async () => {
           starting.failed();
           const log = await currentLog(broker);
-          running = log.includes('mosquitto version') && log.includes(' running');
           return log.includes(`Sending CONNACK to ${PUB_ID} `) &&
             waitUntil(connackAtPage, 2_000, 'the CONNACK at the page').catch(() => false);
-        }, 60_000, 'the CONNACK of the restarted broker to reach the app', state,
-        (b, ms) => (running ? runBriefly(b, ms) : b.runFor(5)));
+        }, 60_000, 'the CONNACK of the restarted broker to reach the app', state, runBriefly);
         restarts[0].listeningAt = await withTimeout(starting.listening, 20_000, 'the restarted broker to listen');
         starting.failed();
         restarts[0] = await reconnected(app, restarts[0]);

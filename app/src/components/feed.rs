@@ -23,7 +23,7 @@ use crate::payload::{self, PayloadFormat};
 use crate::workspace::{use_workspace, ConnectionId, FeedScope};
 
 /// Rows rendered above and below the visible ones, for smooth scrolling. Every
-/// row drawn costs each frame of a flood, and the first frame all at once.
+/// row drawn costs each frame of a flood.
 const OVERSCAN: usize = 4;
 /// The detail pane's width in pixels: its bounds and the keyboard's step.
 const DETAIL_MIN: f64 = 240.0;
