@@ -14,8 +14,7 @@
 use crate::form::SelectKey;
 use core::borrow::Borrow;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+use crate::base64;
 use webmqtt_codec::{Properties, Property, PropertyId};
 
 use crate::feed::FeedMessage;
@@ -93,7 +92,7 @@ impl PayloadEncoding {
 pub fn encode_payload(payload: &[u8]) -> (String, PayloadEncoding) {
     match core::str::from_utf8(payload) {
         Ok(text) => (text.to_owned(), PayloadEncoding::Utf8),
-        Err(_) => (STANDARD.encode(payload), PayloadEncoding::Base64),
+        Err(_) => (base64::encode(payload), PayloadEncoding::Base64),
     }
 }
 
@@ -247,7 +246,7 @@ pub fn property_value_json(property: &Property) -> Value {
         | P::ResponseInformation(s)
         | P::ServerReference(s)
         | P::ReasonString(s) => Value::from(s.as_str()),
-        P::CorrelationData(b) | P::AuthenticationData(b) => Value::from(STANDARD.encode(b)),
+        P::CorrelationData(b) | P::AuthenticationData(b) => Value::from(base64::encode(b)),
         P::UserProperty(k, v) => Value::from(vec![k.as_str(), v.as_str()]),
     }
 }
@@ -383,7 +382,7 @@ mod tests {
     fn expected(m: &FeedMessage, names: &HashMap<ConnectionId, String>) -> Value {
         let (payload, encoding) = match core::str::from_utf8(&m.payload) {
             Ok(s) => (s.to_owned(), "utf8"),
-            Err(_) => (STANDARD.encode(&m.payload), "base64"),
+            Err(_) => (base64::encode(&m.payload), "base64"),
         };
         serde_json::json!({
             "connection": names[&m.connection],
@@ -407,7 +406,7 @@ mod tests {
         let text = row["payload"].as_str().expect("payload is a string");
         match row["payload_encoding"].as_str() {
             Some("utf8") => text.as_bytes().to_vec(),
-            Some("base64") => STANDARD.decode(text).expect("valid base64"),
+            Some("base64") => base64::decode(text.as_bytes()).expect("valid base64"),
             other => panic!("unknown payload_encoding {other:?}"),
         }
     }

@@ -13,8 +13,7 @@
 use core::fmt;
 use std::collections::VecDeque;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+use crate::base64;
 use webmqtt_codec::{Bytes, Properties, Property, PropertyId, QoS, TopicName};
 
 use crate::export::property_value_json;
@@ -493,7 +492,7 @@ fn property_from_json(entry: &Value) -> Option<Property> {
     let two = || value.as_u64().and_then(|v| u16::try_from(v).ok());
     let four = || value.as_u64().and_then(|v| u32::try_from(v).ok());
     let text = || value.as_str().map(str::to_owned);
-    let binary = || value.as_str().and_then(|s| STANDARD.decode(s).ok()).map(Bytes::from);
+    let binary = || value.as_str().and_then(|s| base64::decode(s.as_bytes()).ok()).map(Bytes::from);
     use PropertyId as I;
     Some(match id {
         I::PayloadFormatIndicator => Property::PayloadFormatIndicator(byte()?),

@@ -7,6 +7,7 @@
 //! what is saved of it; the forms' checks live in [`settings`],
 //! [`publish_form`], [`payload`], [`broker_url`] and [`form`], tested natively.
 
+pub mod base64;
 pub mod bridge;
 pub mod broker_url;
 pub mod commands;

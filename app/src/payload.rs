@@ -6,8 +6,7 @@
 
 use core::fmt;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+use crate::base64::{self, DecodeError};
 
 use crate::form::SelectKey;
 use crate::json;
@@ -119,25 +118,23 @@ pub fn to_hex(bytes: &[u8]) -> String {
 /// Standard base64 with padding; surrounding white space is ignored.
 pub fn parse_base64(input: &str) -> Result<Vec<u8>, PayloadError> {
     let trimmed: String = input.chars().filter(|c| !c.is_whitespace()).collect();
-    STANDARD.decode(trimmed.as_bytes()).map_err(|e| {
+    base64::decode(trimmed.as_bytes()).map_err(|e| {
         let position = match e {
-            base64::DecodeError::InvalidByte(offset, _) | base64::DecodeError::InvalidLastSymbol(offset, _) => {
-                Some(offset + 1)
-            }
+            DecodeError::InvalidByte(offset, _) | DecodeError::InvalidLastSymbol(offset, _) => Some(offset + 1),
             _ => None,
         };
         let detail = match e {
-            base64::DecodeError::InvalidByte(_, b) => format!("'{}' is not a base64 character", char::from(b)),
-            base64::DecodeError::InvalidLength(len) => format!("{len} characters is not a valid base64 length"),
-            base64::DecodeError::InvalidLastSymbol(_, b) => format!("'{}' cannot end base64 here", char::from(b)),
-            base64::DecodeError::InvalidPadding => "the '=' padding is wrong".to_owned(),
+            DecodeError::InvalidByte(_, b) => format!("'{}' is not a base64 character", char::from(b)),
+            DecodeError::InvalidLength(len) => format!("{len} characters is not a valid base64 length"),
+            DecodeError::InvalidLastSymbol(_, b) => format!("'{}' cannot end base64 here", char::from(b)),
+            DecodeError::InvalidPadding => "the '=' padding is wrong".to_owned(),
         };
         PayloadError::BadBase64 { position, detail }
     })
 }
 
 pub fn to_base64(bytes: &[u8]) -> String {
-    STANDARD.encode(bytes)
+    base64::encode(bytes)
 }
 
 /// Checks that text is JSON; the bytes sent are the text as typed.
