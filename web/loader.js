@@ -15,7 +15,43 @@ function fileParam(name, ext) {
   return new URL(value, here);
 }
 
-const bindings = await import(fileParam("js", ".js").href);
-const wasm = await bindings.default({ module_or_path: fileParam("wasm", ".wasm") });
-window.wasmBindings = bindings;
-dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));
+// Says on the page that the app could not start or has stopped, with a Reload
+// button: without it the user would see a blank or frozen page and no reason.
+function showFailure(what) {
+  if (document.getElementById("app-failure")) return;
+  const banner = document.createElement("div");
+  banner.id = "app-failure";
+  banner.className = "update-banner";
+  banner.setAttribute("role", "alert");
+  const text = document.createElement("span");
+  text.textContent = what;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = "Reload";
+  button.addEventListener("click", () => location.reload());
+  banner.append(text, " ", button);
+  document.body.append(banner);
+}
+
+// The release build aborts on a panic (-C panic=immediate-abort): the wasm traps,
+// and the trap reaches the page as an uncaught WebAssembly.RuntimeError, from an
+// event handler or from a promise (a future). The app's state is lost from there on.
+function stopped(error) {
+  if (error instanceof WebAssembly.RuntimeError) {
+    showFailure("WebMQTT stopped after an internal error. Your saved connections are kept: reload the page to go on.");
+  }
+}
+addEventListener("error", (event) => stopped(event.error));
+addEventListener("unhandledrejection", (event) => stopped(event.reason));
+
+try {
+  const bindings = await import(fileParam("js", ".js").href);
+  const wasm = await bindings.default({ module_or_path: fileParam("wasm", ".wasm") });
+  window.wasmBindings = bindings;
+  dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));
+} catch (error) {
+  if (!(error instanceof WebAssembly.RuntimeError)) {
+    showFailure(`WebMQTT could not start (${error}). Check the connection and reload; it needs a browser with WebAssembly.`);
+  }
+  throw error;
+}

@@ -130,3 +130,30 @@ test('rows follow their messages: new arrivals shift every part of each row, the
       await app.close();
     }
   });
+
+// The browser build aborts on a panic (-C panic=immediate-abort): the wasm traps and
+// nothing of the app answers any more. web/loader.js must then say so, not leave a
+// frozen page. The trap is raised here as the page would see it: an uncaught
+// WebAssembly.RuntimeError, from an event handler and from a promise.
+for (const from of ['an event handler', 'a promise']) {
+  test(`when the app stops (a trap in ${from}), the page says so and Reload brings it back`, { timeout: 60_000 }, async () => {
+    const env = await envs.get();
+    const app = await env.openApp();
+    try {
+      assert.equal(await app.page.locator('#app-failure').count(), 0, 'no failure banner while the app runs');
+      await app.page.evaluate((kind) => {
+        const trap = () => new WebAssembly.RuntimeError('unreachable');
+        if (kind === 'a promise') Promise.reject(trap());
+        else setTimeout(() => { throw trap(); });
+      }, from);
+      const banner = app.page.locator('#app-failure[role=alert]');
+      await banner.waitFor({ state: 'visible', timeout: 10_000 });
+      assert.match(await banner.textContent(), /stopped after an internal error.*reload the page/i);
+      await Promise.all([app.page.waitForNavigation(), banner.getByRole('button', { name: 'Reload' }).click()]);
+      await app.page.locator('#connect').waitFor({ state: 'visible', timeout: 30_000 });
+      assert.equal(await app.page.locator('#app-failure').count(), 0, 'the reloaded app runs without the banner');
+    } finally {
+      await app.close();
+    }
+  });
+}
