@@ -470,6 +470,32 @@ describe('what survives a reload', { timeout: 180_000 }, () => {
     });
   });
 
+  // Closing or reloading the page may cut short a write started then, so a message
+  // after a pause is written at once, not with the next second's batch of a stream.
+  test('a message that arrived a moment before the reload is in the history after it', async () => {
+    const f = await fixture.get();
+    await withBrowser(async (browser) => {
+      const app = await openApp(f, browser);
+      const { page } = app;
+      await connectSelected(app, { url: f.a.url('ws') });
+      await app.subscribe('moment/#', '1');
+      await mosquittoPub(f.a, ['-t', 'moment/last', '-q', '1', '-m', 'just in']);
+      await app.row('moment/last');
+      // Written well within the second that a stream's messages may wait.
+      await waitUntil(async () => /^History on: 1 of /.test((await text(page, '#history-summary')).trim()), 500,
+        `#history-summary to count the message within 500 ms: "${await text(page, '#history-summary')}"`);
+      await page.reload({ waitUntil: 'load' });
+      await page.locator('#connect').waitFor({ state: 'visible', timeout: 30_000 });
+      const rows = await waitUntil(async () => {
+        const rs = await domRows(page);
+        return rs.length === 1 && rs;
+      }, 10_000, 'the message restored from history');
+      assert.deepEqual(rows.map((r) => [r.topic, r.preview, r.fromHistory]), [['moment/last', 'just in', true]]);
+      assertNoPageErrors(app);
+      await app.close();
+    });
+  });
+
   test('export and import of the connections: a round trip, never a password in the file', async () => {
     const f = await fixture.get();
     const exported = await withBrowser(async (browser) => {

@@ -5,7 +5,9 @@
 //! page is hidden or closed), keeping only the newest messages that the bound
 //! lets stay: in a flood of 30,000 messages a second with a bound of 5,000,
 //! that is 5,000 records written a second, not 30,000 written and 25,000
-//! deleted.
+//! deleted. A message after a pause is written at once (see [`flush_delay_ms`]):
+//! the write started when the page closes may not finish, and a user who
+//! reloads right after a message arrived must still find it.
 //!
 //! The store's keys are (connection, key) with keys that keep rising across
 //! reloads (the ledger's last key + 1), not the feed's sequence numbers,
@@ -41,13 +43,38 @@ pub struct StoredHistory {
     inner: StoredValue<Rc<RefCell<Inner>>, LocalStorage>,
 }
 
-#[derive(Default)]
 struct Inner {
     store: Option<HistoryStore>,
     ledgers: HashMap<ConnectionId, HistoryLedger>,
     /// Received, not written yet, per connection (oldest first).
     pending: HashMap<ConnectionId, VecDeque<HistoryRecord>>,
     flush_timer: Option<Timeout>,
+    /// When the last write was started (`js_sys::Date::now()`).
+    last_flush_ms: f64,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Self {
+            store: None,
+            ledgers: HashMap::new(),
+            pending: HashMap::new(),
+            flush_timer: None,
+            last_flush_ms: f64::NEG_INFINITY,
+        }
+    }
+}
+
+/// How long what arrives `since_last_ms` after the last write waits to be
+/// written: nothing after a pause, the rest of [`FLUSH_MS`] in a stream. A
+/// clock set back (the wall clock can be) counts as a pause, never as a wait.
+fn flush_delay_ms(since_last_ms: f64) -> u32 {
+    let interval = f64::from(FLUSH_MS);
+    if (0.0..interval).contains(&since_last_ms) {
+        (interval - since_last_ms).ceil() as u32
+    } else {
+        0
+    }
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -151,7 +178,8 @@ impl StoredHistory {
             pending.pop_front();
         }
         if inner.flush_timer.is_none() {
-            inner.flush_timer = Some(Timeout::new(FLUSH_MS, move || self.flush()));
+            let delay = flush_delay_ms(js_sys::Date::now() - inner.last_flush_ms);
+            inner.flush_timer = Some(Timeout::new(delay, move || self.flush()));
         }
     }
 
@@ -163,6 +191,7 @@ impl StoredHistory {
         let mut inner = inner.borrow_mut();
         inner.flush_timer = None;
         let Some(store) = inner.store.clone() else { return };
+        inner.last_flush_ms = js_sys::Date::now();
         let pending: Vec<(ConnectionId, VecDeque<HistoryRecord>)> = inner.pending.drain().collect();
         let mut writes = Vec::new();
         for (id, records) in pending {
@@ -248,5 +277,21 @@ impl StoredHistory {
 impl Default for StoredHistory {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_after_a_pause_is_written_at_once_a_stream_once_a_second() {
+        assert_eq!(flush_delay_ms(f64::INFINITY), 0, "the first write (none before) starts at once");
+        assert_eq!(flush_delay_ms(f64::from(FLUSH_MS)), 0);
+        assert_eq!(flush_delay_ms(5_000.0), 0);
+        assert_eq!(flush_delay_ms(0.0), FLUSH_MS);
+        assert_eq!(flush_delay_ms(250.0), 750);
+        assert_eq!(flush_delay_ms(999.5), 1);
+        assert_eq!(flush_delay_ms(-3_600_000.0), 0, "a clock set back is no reason to wait");
     }
 }
