@@ -149,12 +149,64 @@ ensure_npm_packages() {
 # binaryen is too old for today's rustc output), put first on PATH, where
 # Trunk finds it (Trunk.toml: [tools] wasm_opt = "version_132").
 ensure_build_tools() {
+    ensure_nightly || return 1
     ensure_npm_packages tools/binaryen || return 1
     case ":$PATH:" in
     *":$PWD/tools/binaryen/node_modules/.bin:"*) ;;
     *) PATH="$PWD/tools/binaryen/node_modules/.bin:$PATH" ;;
     esac
     export PATH
+}
+
+# The browser build is made by a pinned nightly Rust, because only nightly can
+# rebuild the standard library (-Z build-std) with panics that abort at once
+# (-C panic=immediate-abort): no panic messages, locations or formatting code
+# in the .wasm. The native build and every test binary use the stable toolchain.
+WEBMQTT_NIGHTLY_DATE=2026-05-20
+WEBMQTT_NIGHTLY_RUSTC="rustc 1.97.0-nightly (e50aa6fba 2026-05-19)"
+WEBMQTT_NIGHTLY="" # the toolchain name ensure_nightly chose
+
+# Installs the pinned nightly with its standard library's source (rust-src).
+# A toolchain called plain `nightly` that is this very build is used as it is.
+ensure_nightly() {
+    local name
+    for name in nightly "nightly-$WEBMQTT_NIGHTLY_DATE"; do
+        if [ "$(rustc +"$name" -V 2>/dev/null)" = "$WEBMQTT_NIGHTLY_RUSTC" ]; then
+            WEBMQTT_NIGHTLY="$name"
+            break
+        fi
+    done
+    if [ -z "$WEBMQTT_NIGHTLY" ]; then
+        WEBMQTT_NIGHTLY="nightly-$WEBMQTT_NIGHTLY_DATE"
+        webmqtt_log "installing: rust toolchain $WEBMQTT_NIGHTLY with rust-src (rustup, for the browser build)"
+        rustup toolchain install "$WEBMQTT_NIGHTLY" --profile minimal --component rust-src || return 1
+    fi
+    if ! rustup +"$WEBMQTT_NIGHTLY" component list --installed 2>/dev/null | grep -qx rust-src; then
+        webmqtt_log "installing: rust-src for $WEBMQTT_NIGHTLY (rustup component add)"
+        rustup +"$WEBMQTT_NIGHTLY" component add rust-src || return 1
+    fi
+    webmqtt_log "ok: $WEBMQTT_NIGHTLY ($WEBMQTT_NIGHTLY_RUSTC) with rust-src"
+    WEBMQTT_TRUNK_ENV=(
+        "RUSTUP_TOOLCHAIN=$WEBMQTT_NIGHTLY"
+        "CARGO_UNSTABLE_BUILD_STD=std,panic_abort"
+        "RUSTFLAGS=--cfg erase_components -Zunstable-options -Cpanic=immediate-abort"
+    )
+    # Trunk runs cargo --offline (Trunk.toml): download what the rebuilt standard
+    # library depends on (its own lock file, in rust-src) beforehand.
+    env "${WEBMQTT_TRUNK_ENV[@]}" cargo fetch --quiet --target wasm32-unknown-unknown --manifest-path app/Cargo.toml
+}
+
+# The environment trunk runs in (set by ensure_nightly): the pinned nightly, the
+# standard library rebuilt, and panics that abort. RUSTFLAGS replaces
+# .cargo/config.toml's flags for wasm32, so it repeats `--cfg erase_components`;
+# with --target (which trunk passes) it applies to the wasm and the rebuilt std,
+# not to build scripts and proc macros.
+WEBMQTT_TRUNK_ENV=()
+
+# webmqtt_trunk ARGS...: trunk with the browser build's toolchain and flags.
+webmqtt_trunk() {
+    [ -n "$WEBMQTT_NIGHTLY" ] || webmqtt_die "webmqtt_trunk: call ensure_build_tools first"
+    env "${WEBMQTT_TRUNK_ENV[@]}" trunk "$@"
 }
 
 # --- processes and cleanup ---------------------------------------------------

@@ -32,7 +32,7 @@ start_mosquitto
 webmqtt_log "building and serving the app with trunk (the first build takes a few minutes)"
 # setsid: trunk and the cargo/rustc it runs get their own process group, which
 # the cleanup trap stops as a whole.
-setsid trunk serve --release --offline --no-autoreload \
+setsid env "${WEBMQTT_TRUNK_ENV[@]}" trunk serve --release --offline --no-autoreload \
     --address 127.0.0.1 --port "$APP_PORT" </dev/null &
 TRUNK_PID=$!
 webmqtt_track "$TRUNK_PID" "trunk serve"

@@ -36,7 +36,7 @@ ensure_trunk || webmqtt_die "could not install trunk"
 ensure_mosquitto || webmqtt_die "could not install mosquitto"
 ensure_chromium || webmqtt_die "could not install chromium"
 ensure_build_tools || webmqtt_die "could not install wasm-opt (npm package binaryen)"
-printf '%s\n' "$(rustc --version)" "$(cargo --version)" "$(wasm-bindgen --version)" \
+printf '%s\n' "$(rustc --version)" "$(cargo --version)" "$(rustc +"$WEBMQTT_NIGHTLY" --version) (the browser build)" "$(wasm-bindgen --version)" \
     "$(trunk --version)" "$(wasm-opt --version)" "$(chromium --version 2>/dev/null)" "$(chromedriver --version 2>/dev/null)"
 
 NAMES=()
@@ -84,11 +84,16 @@ suite_broker() {
 # (the Content-Security-Policy in index.html forbids inline scripts), and stays
 # within its size budget.
 suite_trunk_build() {
-    timeout --foreground -k 30 "$SUITE_TIMEOUT" trunk build --release || return 1
+    timeout --foreground -k 30 "$SUITE_TIMEOUT" env "${WEBMQTT_TRUNK_ENV[@]}" trunk build --release || return 1
     local rc=0
     [ -f dist/index.html ] || { webmqtt_log "dist/index.html is missing"; rc=1; }
     compgen -G 'dist/*.wasm' >/dev/null || { webmqtt_log "no .wasm in dist/"; rc=1; }
     [ -f dist/loader.js ] || { webmqtt_log "dist/loader.js is missing"; rc=1; }
+    # Built as webmqtt_trunk builds it (scripts/lib.sh): no panic messages in the wasm.
+    if grep -aqF -e 'capacity overflow' -e 'already borrowed' dist/*.wasm; then
+        webmqtt_log "dist/*.wasm carries panic messages: not built with -C panic=immediate-abort"
+        rc=1
+    fi
     # The offline app: the manifest and its icons, the worker (written by the post_build
     # hook scripts/precache.mjs) and what registers it.
     local f

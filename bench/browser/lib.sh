@@ -26,5 +26,5 @@ bench_build_app() {
     ensure_trunk
     ensure_build_tools
     log "build: app (trunk build --release -> dist/)"
-    trunk build --release
+    webmqtt_trunk build --release
 }
