@@ -65,7 +65,8 @@ const total = rows.reduce((t, r) => ({ raw: t.raw + r.raw, gzip: t.gzip + r.gzip
 
 const n = (x) => x.toLocaleString("en-US");
 // Hashed names differ per build: the table names a file by what it is.
-const label = (name) => name.replace(/-[0-9a-f]{16}(?=[._])/, "-HASH");
+// Trunk writes the hash in hex without leading zeros: 16 digits or fewer.
+const label = (name) => name.replace(/-[0-9a-f]{8,16}(?=[._])/, "-HASH");
 if (markdown) {
   console.log("| file | raw (bytes) | gzip -9 | brotli |");
   console.log("|---|---:|---:|---:|");
