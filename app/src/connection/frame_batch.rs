@@ -1,7 +1,9 @@
 //! Received messages are shown in batches, never one DOM update per message: a
 //! batch collects them until the browser's next frame, and in a steady stream
 //! until at least [`MIN_INTERVAL_MS`] after the last batch was shown
-//! ([`FLOOD_INTERVAL_MS`] in a flood).
+//! ([`FLOOD_INTERVAL_MS`] in a flood). Until then a timer waits, not the frame
+//! callback: asking for a frame on every frame to find the wait not over would
+//! make the browser render (if only to find nothing changed) 60 times a second.
 
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
@@ -16,7 +18,7 @@ pub const MIN_INTERVAL_MS: f64 = 100.0;
 /// The shortest time between two batches in a flood: after a batch of at least
 /// [`FLOOD_BATCH`] messages (5,000 a second and more). Nobody reads a feed that
 /// moves this fast, and each render costs a phone's page as much as thousands of
-/// messages: four a second leave it the time to keep up with the broker.
+/// messages.
 pub const FLOOD_INTERVAL_MS: f64 = 250.0;
 
 /// A batch this large (in [`MIN_INTERVAL_MS`]) means a flood.
@@ -26,6 +28,8 @@ pub const FLOOD_BATCH: usize = 500;
 pub struct FrameBatch<T> {
     pending: Vec<T>,
     frame: Option<Closure<dyn FnMut()>>,
+    /// The timer that asks for the frame once the interval is over.
+    wait: Option<Timeout>,
     /// When the last batch was taken (a clock in milliseconds).
     last_taken_ms: f64,
     /// How many messages it held.
@@ -34,7 +38,7 @@ pub struct FrameBatch<T> {
 
 impl<T> Default for FrameBatch<T> {
     fn default() -> Self {
-        Self { pending: Vec::new(), frame: None, last_taken_ms: f64::NEG_INFINITY, last_len: 0 }
+        Self { pending: Vec::new(), frame: None, wait: None, last_taken_ms: f64::NEG_INFINITY, last_len: 0 }
     }
 }
 
@@ -45,43 +49,48 @@ impl<T> FrameBatch<T> {
         self.pending.push(item);
         if self.frame.is_none() {
             let frame = Closure::<dyn FnMut()>::new(on_frame);
-            request_frame(&frame);
+            request_frame(frame.as_ref().unchecked_ref());
             self.frame = Some(frame);
         }
     }
 
-    /// The batch, once the interval (see [`is_due`]) has passed since the last
-    /// one was taken (`now_ms` on the same clock); before that, `None`, and the
-    /// frame callback runs again on the next frame. The next push after a batch
-    /// is taken arms a new frame.
+    /// The batch, once the interval (see [`wait_ms`]) has passed since the last
+    /// one was taken (`now_ms` on the same clock); before that, `None`, and a
+    /// timer asks for the frame again when the interval is over. The next push
+    /// after a batch is taken arms a new frame.
     pub fn take_due(&mut self, now_ms: f64) -> Option<Vec<T>> {
-        if !is_due(now_ms - self.last_taken_ms, self.last_len) {
+        let wait = wait_ms(now_ms - self.last_taken_ms, self.last_len);
+        if wait > 0 {
             if let Some(frame) = &self.frame {
-                request_frame(frame);
+                let frame: js_sys::Function = frame.as_ref().unchecked_ref::<js_sys::Function>().clone();
+                self.wait = Some(Timeout::new(wait, move || request_frame(&frame)));
             }
             return None;
         }
         self.last_taken_ms = now_ms;
-        if let Some(f) = self.frame.take() {
-            // A Closure may not be dropped while it runs: free it on the next turn.
-            let _ = Timeout::new(0, move || drop(f));
-        }
+        // Dropped while it runs: wasm-bindgen's wrapper counts the call and frees
+        // the closure when it returns.
+        self.frame = None;
         self.last_len = self.pending.len();
         Some(std::mem::take(&mut self.pending))
     }
 }
 
-/// Whether a batch may be shown `elapsed_ms` after the last one, which held
-/// `last_len` messages. A clock set back (the wall clock can be) counts as time
-/// passed, never as a wait.
-fn is_due(elapsed_ms: f64, last_len: usize) -> bool {
+/// How long a batch still waits, `elapsed_ms` after the last one was shown
+/// (which held `last_len` messages): 0 when it may be shown now. A clock set
+/// back (the wall clock can be) counts as time passed, never as a wait.
+fn wait_ms(elapsed_ms: f64, last_len: usize) -> u32 {
     let interval = if last_len >= FLOOD_BATCH { FLOOD_INTERVAL_MS } else { MIN_INTERVAL_MS };
-    !(0.0..interval).contains(&elapsed_ms)
+    if (0.0..interval).contains(&elapsed_ms) {
+        (interval - elapsed_ms).ceil() as u32
+    } else {
+        0
+    }
 }
 
-fn request_frame(frame: &Closure<dyn FnMut()>) {
+fn request_frame(frame: &js_sys::Function) {
     if let Some(w) = web_sys::window() {
-        let _ = w.request_animation_frame(frame.as_ref().unchecked_ref());
+        let _ = w.request_animation_frame(frame);
     }
 }
 
@@ -91,25 +100,26 @@ mod tests {
 
     #[test]
     fn a_batch_waits_for_the_interval_then_shows() {
-        assert!(is_due(f64::INFINITY, 0), "the first batch (none shown before) shows at once");
-        assert!(!is_due(0.0, 1));
-        assert!(!is_due(MIN_INTERVAL_MS - 1.0, 1));
-        assert!(is_due(MIN_INTERVAL_MS, 1));
-        assert!(is_due(60_000.0, 1), "a message after a pause shows on the next frame");
+        assert_eq!(wait_ms(f64::INFINITY, 0), 0, "the first batch (none shown before) shows at once");
+        assert_eq!(wait_ms(0.0, 1), 100);
+        assert_eq!(wait_ms(MIN_INTERVAL_MS - 1.0, 1), 1);
+        assert_eq!(wait_ms(MIN_INTERVAL_MS - 0.25, 1), 1, "never a wait of 0 before the interval is over");
+        assert_eq!(wait_ms(MIN_INTERVAL_MS, 1), 0);
+        assert_eq!(wait_ms(60_000.0, 1), 0, "a message after a pause shows on the next frame");
     }
 
     #[test]
     fn in_a_flood_batches_are_shown_less_often() {
-        assert!(is_due(MIN_INTERVAL_MS, FLOOD_BATCH - 1));
-        assert!(!is_due(MIN_INTERVAL_MS, FLOOD_BATCH));
-        assert!(!is_due(FLOOD_INTERVAL_MS - 1.0, 10_000));
-        assert!(is_due(FLOOD_INTERVAL_MS, 10_000));
-        assert!(is_due(60_000.0, 10_000), "a message after a flood and a pause shows on the next frame");
+        assert_eq!(wait_ms(MIN_INTERVAL_MS, FLOOD_BATCH - 1), 0);
+        assert_eq!(wait_ms(MIN_INTERVAL_MS, FLOOD_BATCH), 150);
+        assert_eq!(wait_ms(FLOOD_INTERVAL_MS - 1.0, 10_000), 1);
+        assert_eq!(wait_ms(FLOOD_INTERVAL_MS, 10_000), 0);
+        assert_eq!(wait_ms(60_000.0, 10_000), 0, "a message after a flood and a pause shows on the next frame");
     }
 
     #[test]
     fn a_clock_set_back_does_not_hold_messages() {
-        assert!(is_due(-1.0, 0));
-        assert!(is_due(-3_600_000.0, FLOOD_BATCH));
+        assert_eq!(wait_ms(-1.0, 0), 0);
+        assert_eq!(wait_ms(-3_600_000.0, FLOOD_BATCH), 0);
     }
 }
