@@ -420,6 +420,19 @@ pub fn encode_chunk(records: &[HistoryRecord]) -> Vec<u8> {
     out
 }
 
+/// How many of a chunk's first bytes [`chunk_first_seq`] reads.
+pub const CHUNK_HEAD_LEN: usize = 9;
+
+/// The seq of a chunk's first record, from the chunk's first bytes alone
+/// ([`CHUNK_HEAD_LEN`] of them): a trim asks it of every write's chunk, and
+/// decoding the whole chunk for it cost a flood thousands of records a second.
+/// None for an empty chunk or one of another format.
+pub fn chunk_first_seq(head: &[u8]) -> Option<u64> {
+    let (&format, rest) = head.split_first()?;
+    let seq = rest.get(..8)?.try_into().ok()?;
+    (format == CHUNK_FORMAT).then(|| u64::from_le_bytes(seq))
+}
+
 /// The records of a chunk's bytes; an error names what is wrong (a chunk
 /// written by something else, or cut short).
 pub fn decode_chunk(connection: ConnectionId, bytes: &[u8]) -> Result<Vec<HistoryRecord>, String> {
@@ -556,6 +569,15 @@ mod tests {
             assert!(r.is_err() || r.as_ref().is_ok_and(|v| v.len() < records.len()), "cut at {cut}");
         }
         assert!(decode_chunk(c, &[9]).unwrap_err().contains("format 9"));
+        // The first seq, from the head alone.
+        assert_eq!(chunk_first_seq(&bytes[..CHUNK_HEAD_LEN]), Some(1));
+        assert_eq!(chunk_first_seq(&bytes), Some(1));
+        assert_eq!(chunk_first_seq(&encode_chunk(&records[2..])[..CHUNK_HEAD_LEN]), Some(3));
+        assert_eq!(chunk_first_seq(&encode_chunk(&[])), None, "an empty chunk has no first record");
+        assert_eq!(chunk_first_seq(&bytes[..CHUNK_HEAD_LEN - 1]), None);
+        let mut other = bytes[..CHUNK_HEAD_LEN].to_vec();
+        other[0] = 9;
+        assert_eq!(chunk_first_seq(&other), None, "a chunk of another format");
     }
     use crate::feed::feed_message;
     use webmqtt_codec::Publish;

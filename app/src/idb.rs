@@ -23,7 +23,7 @@ use web_sys::{
     IdbRequest, IdbTransaction, IdbTransactionMode, IdbVersionChangeEvent,
 };
 
-use crate::history::{decode_chunk, encode_chunk, HistoryRecord};
+use crate::history::{chunk_first_seq, decode_chunk, encode_chunk, HistoryRecord, CHUNK_HEAD_LEN};
 use crate::workspace::ConnectionId;
 
 pub const DATABASE_NAME: &str = "webmqtt";
@@ -184,11 +184,13 @@ impl HistoryStore {
             })
             .map_err(|e| js_failure(doing, &e))?;
         let fields = Fields::new();
+        // Only a chunk that straddles the cut is read whole (in a flood, the cut
+        // usually falls between chunks).
         let straddling = Array::from(&await_request(doing, &request).await?)
             .iter()
             .next()
-            .and_then(|v| fields.records_of(connection, &v))
-            .filter(|records| records.first().is_some_and(|r| r.seq <= up_to_seq));
+            .filter(|v| fields.first_seq_of(v).is_some_and(|first| first <= up_to_seq))
+            .and_then(|v| fields.records_of(connection, &v));
         self.write(doing, |store| {
             store.delete(&key_range(connection, None, Some(up_to_seq))?)?;
             if let Some(records) = straddling {
@@ -358,6 +360,13 @@ impl Fields {
         // One copy into JS memory of the packed records.
         set(&self.data, Uint8Array::from(encode_chunk(records).as_slice()).into())?;
         Ok(object.into())
+    }
+
+    /// The seq of a stored chunk's first record, read from its first bytes
+    /// only; None when it is not a chunk.
+    fn first_seq_of(&self, value: &JsValue) -> Option<u64> {
+        let data = Reflect::get(value, &self.data).ok()?.dyn_into::<Uint8Array>().ok()?;
+        chunk_first_seq(&data.subarray(0, CHUNK_HEAD_LEN as u32).to_vec())
     }
 
     /// A stored chunk's records; None when it is not a chunk.
