@@ -1,13 +1,14 @@
 //! Received messages kept in the browser (IndexedDB), per connection, bounded
 //! by count and by bytes, restored (and marked as history) when the page opens.
 //!
-//! Writes are gathered and made at most once per [`FLUSH_MS`] (and when the
-//! page is hidden or closed), keeping only the newest messages that the bound
-//! lets stay: in a flood of 30,000 messages a second with a bound of 5,000,
-//! that is 5,000 records written a second, not 30,000 written and 25,000
-//! deleted. A message after a pause is written at once (see [`flush_delay_ms`]):
-//! the write started when the page closes may not finish, and a user who
-//! reloads right after a message arrived must still find it.
+//! Each batch the feed shows is written at once, except in a flood: after a
+//! write of [`FLOOD_RECORDS`] or more, writes are gathered and made at most once
+//! per [`FLUSH_MS`], keeping only the newest messages that the bound lets stay:
+//! in a flood of 30,000 messages a second with a bound of 5,000, that is 5,000
+//! records written a second, not 30,000 written and 25,000 deleted (see
+//! [`flush_delay_ms`]). Not waiting otherwise matters: the write started when the
+//! page is hidden or closed may not finish, and a user who reloads right after a
+//! message arrived must still find it.
 //!
 //! The store's keys are (connection, key) with keys that keep rising across
 //! reloads (the ledger's last key + 1), not the feed's sequence numbers,
@@ -31,6 +32,9 @@ const LIMITS_KEY: &str = "webmqtt.history.limits";
 /// The longest a received message waits to be written.
 pub const FLUSH_MS: u32 = 1_000;
 
+/// A write this large means a flood: the next one waits for [`FLUSH_MS`].
+pub const FLOOD_RECORDS: usize = 500;
+
 /// The workspace's stored history, as the header shows and sets it.
 #[derive(Clone, Copy)]
 pub struct StoredHistory {
@@ -51,6 +55,8 @@ struct Inner {
     flush_timer: Option<Timeout>,
     /// When the last write was started (`js_sys::Date::now()`).
     last_flush_ms: f64,
+    /// How many records it wrote.
+    last_flush_records: usize,
 }
 
 impl Default for Inner {
@@ -61,16 +67,18 @@ impl Default for Inner {
             pending: HashMap::new(),
             flush_timer: None,
             last_flush_ms: f64::NEG_INFINITY,
+            last_flush_records: 0,
         }
     }
 }
 
-/// How long what arrives `since_last_ms` after the last write waits to be
-/// written: nothing after a pause, the rest of [`FLUSH_MS`] in a stream. A
-/// clock set back (the wall clock can be) counts as a pause, never as a wait.
-fn flush_delay_ms(since_last_ms: f64) -> u32 {
+/// How long what arrives `since_last_ms` after the last write, which wrote
+/// `last_records`, waits to be written: nothing, unless that write was a
+/// flood's, and then the rest of [`FLUSH_MS`]. A clock set back (the wall clock
+/// can be) counts as a pause, never as a wait.
+fn flush_delay_ms(since_last_ms: f64, last_records: usize) -> u32 {
     let interval = f64::from(FLUSH_MS);
-    if (0.0..interval).contains(&since_last_ms) {
+    if last_records >= FLOOD_RECORDS && (0.0..interval).contains(&since_last_ms) {
         (interval - since_last_ms).ceil() as u32
     } else {
         0
@@ -178,7 +186,7 @@ impl StoredHistory {
             pending.pop_front();
         }
         if inner.flush_timer.is_none() {
-            let delay = flush_delay_ms(js_sys::Date::now() - inner.last_flush_ms);
+            let delay = flush_delay_ms(js_sys::Date::now() - inner.last_flush_ms, inner.last_flush_records);
             inner.flush_timer = Some(Timeout::new(delay, move || self.flush()));
         }
     }
@@ -193,6 +201,7 @@ impl StoredHistory {
         let Some(store) = inner.store.clone() else { return };
         inner.last_flush_ms = js_sys::Date::now();
         let pending: Vec<(ConnectionId, VecDeque<HistoryRecord>)> = inner.pending.drain().collect();
+        inner.last_flush_records = pending.iter().map(|(_, records)| records.len()).sum();
         let mut writes = Vec::new();
         for (id, records) in pending {
             let ledger = inner.ledgers.entry(id).or_default();
@@ -285,13 +294,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_message_after_a_pause_is_written_at_once_a_stream_once_a_second() {
-        assert_eq!(flush_delay_ms(f64::INFINITY), 0, "the first write (none before) starts at once");
-        assert_eq!(flush_delay_ms(f64::from(FLUSH_MS)), 0);
-        assert_eq!(flush_delay_ms(5_000.0), 0);
-        assert_eq!(flush_delay_ms(0.0), FLUSH_MS);
-        assert_eq!(flush_delay_ms(250.0), 750);
-        assert_eq!(flush_delay_ms(999.5), 1);
-        assert_eq!(flush_delay_ms(-3_600_000.0), 0, "a clock set back is no reason to wait");
-    }
+    fn messages_are_written_at_once_a_flood_once_a_second() {
+        assert_eq!(flush_delay_ms(f64::INFINITY, 0), 0, "the first write (none before) starts at once");
+        assert_eq!(flush_delay_ms(0.0, 1), 0, "a stream's batches are written as they come");
+        assert_eq!(flush_delay_ms(100.0, FLOOD_RECORDS - 1), 0);
+        assert_eq!(flush_delay_ms(0.0, FLOOD_RECORDS), FLUSH_MS, "after a flood's write, the next waits");
+        assert_eq!(flush_delay_ms(250.0, 5_000), 750);
+        assert_eq!(flush_delay_ms(999.5, 5_000), 1);
+        assert_eq!(flush_delay_ms(f64::from(FLUSH_MS), 5_000), 0);
+        assert_eq!(flush_delay_ms(5_000.0, 5_000), 0, "a message after a flood and a pause is written at once");
+        assert_eq!(flush_delay_ms(-3_600_000.0, 5_000), 0, "a clock set back is no reason to wait");
+}
 }
