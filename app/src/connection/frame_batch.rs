@@ -77,12 +77,18 @@ impl<T> FrameBatch<T> {
 }
 
 /// How long a batch still waits, `elapsed_ms` after the last one was shown
-/// (which held `last_len` messages): 0 when it may be shown now. A clock set
-/// back (the wall clock can be) counts as time passed, never as a wait.
+/// (which held `last_len` messages): 0 when it may be shown now.
 fn wait_ms(elapsed_ms: f64, last_len: usize) -> u32 {
     let interval = if last_len >= FLOOD_BATCH { FLOOD_INTERVAL_MS } else { MIN_INTERVAL_MS };
-    if (0.0..interval).contains(&elapsed_ms) {
-        (interval - elapsed_ms).ceil() as u32
+    remaining_ms(elapsed_ms, interval)
+}
+
+/// What is left of an interval of `interval_ms`, `elapsed_ms` after it began
+/// (rounded up: never 0 before it is over). A clock set back (the wall clock
+/// can be) counts as time passed, never as a wait.
+pub fn remaining_ms(elapsed_ms: f64, interval_ms: f64) -> u32 {
+    if (0.0..interval_ms).contains(&elapsed_ms) {
+        (interval_ms - elapsed_ms).ceil() as u32
     } else {
         0
     }

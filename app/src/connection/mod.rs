@@ -28,6 +28,7 @@ use crate::transport::{Transport, TransportEvent};
 use crate::ttn::TtnLog;
 use crate::workspace::profiles::{Profile, SavedSubscription};
 use crate::workspace::ConnectionId;
+pub use frame_batch::remaining_ms;
 use frame_batch::FrameBatch;
 use reconnect::reconnect_delay_ms;
 

@@ -21,7 +21,7 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 
-use crate::connection::Connection;
+use crate::connection::{remaining_ms, Connection};
 use crate::feed::FeedMessage;
 use crate::history::{HistoryLedger, HistoryLimits, HistoryRecord, HistoryUsage};
 use crate::idb::HistoryStore;
@@ -74,12 +74,10 @@ impl Default for Inner {
 
 /// How long what arrives `since_last_ms` after the last write, which wrote
 /// `last_records`, waits to be written: nothing, unless that write was a
-/// flood's, and then the rest of [`FLUSH_MS`]. A clock set back (the wall clock
-/// can be) counts as a pause, never as a wait.
+/// flood's, and then the rest of [`FLUSH_MS`].
 fn flush_delay_ms(since_last_ms: f64, last_records: usize) -> u32 {
-    let interval = f64::from(FLUSH_MS);
-    if last_records >= FLOOD_RECORDS && (0.0..interval).contains(&since_last_ms) {
-        (interval - since_last_ms).ceil() as u32
+    if last_records >= FLOOD_RECORDS {
+        remaining_ms(since_last_ms, f64::from(FLUSH_MS))
     } else {
         0
     }
