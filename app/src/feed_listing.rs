@@ -1,6 +1,7 @@
 //! Which rows the feed's list holds, newest first: one connection's messages
 //! or every connection's merged by time, narrowed by the filter, frozen by
-//! Pause. The list draws only the rows in view; this says what row `i` is.
+//! Pause or held while the user reads. The list draws only the rows in view;
+//! this says what row `i` is.
 
 use crate::feed::{Feed, FeedFilter, FeedMessage};
 use crate::workspace::ConnectionId;
@@ -14,6 +15,56 @@ impl PausedAt {
     fn limit(&self, id: ConnectionId) -> u64 {
         // A connection added after the pause shows nothing until Resume.
         self.0.iter().find(|(c, _)| *c == id).map_or(0, |(_, seq)| *seq)
+    }
+}
+
+/// Keeps the rows where they are while the user reads them. The list shows the
+/// newest message first, so in a stream every batch moves each row down: the
+/// line being read, or the row under the pointer about to be clicked, shows
+/// another message a moment later. While the list is scrolled away from its
+/// top, or a mouse rests on it, a hold freezes it where it was (as Pause does)
+/// and what arrives is counted instead; it lets go when neither is true any
+/// more, or when the user asks for the newest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hold {
+    scrolled: bool,
+    pointer: bool,
+    at: Option<PausedAt>,
+}
+
+impl Hold {
+    /// The list was scrolled `away` from its top, or back to it. `now` tells
+    /// where the feeds are now, asked only when a hold begins.
+    pub fn scrolled(&mut self, away: bool, now: impl FnOnce() -> PausedAt) {
+        self.scrolled = away;
+        self.settle(now);
+    }
+
+    /// A mouse came `over` the list, or left it.
+    pub fn pointer(&mut self, over: bool, now: impl FnOnce() -> PausedAt) {
+        self.pointer = over;
+        self.settle(now);
+    }
+
+    /// "Show the newest": the list goes back to its top. A pointer still on it
+    /// holds the rows it shows from now on.
+    pub fn to_newest(&mut self, now: impl FnOnce() -> PausedAt) {
+        self.scrolled = false;
+        self.at = None;
+        self.settle(now);
+    }
+
+    /// Where the list is frozen, while it is held.
+    pub fn at(&self) -> Option<&PausedAt> {
+        self.at.as_ref()
+    }
+
+    fn settle(&mut self, now: impl FnOnce() -> PausedAt) {
+        if !(self.scrolled || self.pointer) {
+            self.at = None;
+        } else if self.at.is_none() {
+            self.at = Some(now());
+        }
     }
 }
 
@@ -61,6 +112,18 @@ impl Listing {
     pub fn candidates(id: ConnectionId, feed: &Feed, filter: &FeedFilter, paused: Option<&PausedAt>) -> Vec<Candidate> {
         let limit = paused.map_or(u64::MAX, |p| p.limit(id));
         feed.iter().filter(|m| m.seq <= limit && filter.accepts(m)).map(|m| (m.received_at_ms, id, m.seq)).collect()
+    }
+
+    /// How many of a feed's messages a freeze keeps out of the list: those
+    /// that arrived after it and that the filter lets through.
+    pub fn held_back(id: ConnectionId, feed: &Feed, filter: &FeedFilter, frozen: &PausedAt) -> usize {
+        let limit = frozen.limit(id);
+        let newer = feed.iter().rev().take_while(|m| m.seq > limit);
+        if filter.is_empty() {
+            newer.count()
+        } else {
+            newer.filter(|m| filter.accepts(m)).count()
+        }
     }
 
     /// Several feeds' candidates as one list, newest first; within a connection
@@ -155,5 +218,50 @@ mod tests {
         // Paused before b's third message; a connection unknown to the pause shows nothing.
         let paused = PausedAt(vec![(b, 2)]);
         assert_eq!(topics(&listing(&feeds, &FeedFilter::default(), Some(&paused)), &feeds), ["b/2", "b/1"]);
+    }
+
+    #[test]
+    fn a_hold_freezes_the_rows_while_scrolled_away_or_under_the_mouse() {
+        let (a, mut fa) = feed(1, &[("a/1", 1.0), ("a/2", 2.0)]);
+        let now = |f: &Feed| PausedAt(vec![(a, f.received())]);
+        let mut hold = Hold::default();
+        assert_eq!(hold.at(), None);
+        hold.scrolled(true, || now(&fa));
+        assert_eq!(hold.at(), Some(&PausedAt(vec![(a, 2)])));
+        fa.push(feed_message(a, 3.0, &Publish::new("a/3", b"3".to_vec()), vec![]));
+        fa.push(feed_message(a, 4.0, &Publish::new("b/4", b"4".to_vec()), vec![]));
+        // The mouse comes too: the hold keeps the place it took first.
+        hold.pointer(true, || now(&fa));
+        let at = hold.at().cloned().expect("held");
+        assert_eq!(at, PausedAt(vec![(a, 2)]));
+        let feeds = [(a, &fa)];
+        assert_eq!(topics(&listing(&feeds, &FeedFilter::default(), Some(&at)), &feeds), ["a/2", "a/1"]);
+        assert_eq!(Listing::held_back(a, &fa, &FeedFilter::default(), &at), 2);
+        let only_a = FeedFilter { topic: "a/#".into(), text: String::new() };
+        assert_eq!(Listing::held_back(a, &fa, &only_a, &at), 1, "the filter's count");
+        // Back at the top, the mouse still holds; when it leaves, the list is live.
+        hold.scrolled(false, || now(&fa));
+        assert!(hold.at().is_some());
+        hold.pointer(false, || now(&fa));
+        assert_eq!(hold.at(), None);
+    }
+
+    #[test]
+    fn showing_the_newest_holds_them_while_the_mouse_stays() {
+        let (a, mut fa) = feed(1, &[("a/1", 1.0)]);
+        let now = |f: &Feed| PausedAt(vec![(a, f.received())]);
+        let mut hold = Hold::default();
+        hold.pointer(true, || now(&fa));
+        hold.scrolled(true, || now(&fa));
+        fa.push(feed_message(a, 2.0, &Publish::new("a/2", b"2".to_vec()), vec![]));
+        hold.to_newest(|| now(&fa));
+        assert_eq!(hold.at(), Some(&PausedAt(vec![(a, 2)])));
+        assert_eq!(Listing::held_back(a, &fa, &FeedFilter::default(), hold.at().unwrap()), 0);
+        hold.pointer(false, || now(&fa));
+        assert_eq!(hold.at(), None, "nothing holds it any more");
+        // Scrolled only: Show newest lets go.
+        hold.scrolled(true, || now(&fa));
+        hold.to_newest(|| now(&fa));
+        assert_eq!(hold.at(), None);
     }
 }

@@ -16,7 +16,7 @@ use super::download;
 use crate::connection::Connection;
 use crate::export::{export, file_name, ExportFormat};
 use crate::feed::{Feed, FeedFilter, FeedMessage, DEFAULT_CAPACITY};
-use crate::feed_listing::{Listing, PausedAt};
+use crate::feed_listing::{Hold, Listing, PausedAt};
 use crate::form::{Field, SelectKey};
 use crate::number_text::{one_decimal, whole};
 use crate::payload::{self, PayloadFormat};
@@ -44,6 +44,7 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
     let ws = use_workspace();
     let view_format = RwSignal::new(PayloadFormat::Text);
     let paused = RwSignal::new(None::<PausedAt>);
+    let hold = RwSignal::new(Hold::default());
     let selected = RwSignal::new(None::<(ConnectionId, u64)>);
     let scroll_top = RwSignal::new(0.0_f64);
     let viewport_height = RwSignal::new(600.0_f64);
@@ -65,8 +66,10 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
         }
     });
 
+    // Where the list is frozen: by Pause, else by a hold while the user reads.
+    let frozen = Memo::new(move |_| paused.get().or_else(|| hold.with(|h| h.at().cloned())));
     let rows = Memo::new(move |_| {
-        let paused = paused.get();
+        let paused = frozen.get();
         filter.with(|f| {
             if merged() {
                 let parts: Vec<_> = ws.connections.get().iter()
@@ -142,9 +145,37 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
         format!("translateY({}px)", whole(first as f64 * row_height.get()))
     };
 
+    // Every connection's newest message now: a freeze taken in one scope still
+    // lists the others' when the user switches to all connections.
+    let feeds_now = move || {
+        PausedAt(ws.connections.with_untracked(|cs| cs.iter().map(|c| (c.id, c.feed.with_untracked(Feed::received))).collect()))
+    };
+    // Pause keeps the rows a hold shows, rather than jumping to the newest.
     let toggle_pause = move |_| {
-        let now = PausedAt(untrack(shown).iter().map(|c| (c.id, c.feed.with_untracked(Feed::received))).collect());
+        let now = frozen.get_untracked().unwrap_or_else(feeds_now);
         paused.update(|p| *p = if p.is_some() { None } else { Some(now) });
+    };
+    let update_hold = move |f: &dyn Fn(&mut Hold)| {
+        hold.maybe_update(|h| {
+            let before = h.clone();
+            f(h);
+            *h != before
+        });
+    };
+    // Messages that arrived while the list is held (and that it would list).
+    let held_back = Memo::new(move |_| {
+        if paused.with(Option::is_some) {
+            return 0;
+        }
+        let Some(at) = hold.with(|h| h.at().cloned()) else { return 0 };
+        filter.with(|f| shown().iter().map(|c| c.feed.with(|feed| Listing::held_back(c.id, feed, f, &at))).sum::<usize>())
+    });
+    let show_newest = move |_| {
+        update_hold(&|h| h.to_newest(feeds_now));
+        if let Some(el) = viewport.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        scroll_top.set(0.0);
     };
     let set_capacity = move |ev| {
         let v = event_target_value(&ev);
@@ -286,13 +317,31 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                 <p class="paused-note" role="status">"Paused: messages are still received and counted."</p>
             </Show>
             <div class="feed-body" class:has-detail=move || selected.get().is_some()>
+                <div class="feed-main">
+                <Show when=move || held_back.get() != 0>
+                    <button type="button" id="feed-newer" class="feed-newer" on:click=show_newest>
+                        {move || match held_back.get() {
+                            1 => "↑ 1 new message".to_owned(),
+                            n => format!("↑ {n} new messages"),
+                        }}
+                    </button>
+                </Show>
                 <div id="feed-viewport" class="feed-viewport" node_ref=viewport tabindex="0"
                     role="region" aria-label="Received messages"
                     on:scroll=move |ev| {
                         let el = event_target::<web_sys::HtmlElement>(&ev);
-                        scroll_top.set(f64::from(el.scroll_top()));
+                        let top = f64::from(el.scroll_top());
+                        scroll_top.set(top);
                         viewport_height.set(f64::from(el.client_height().max(1)));
-                    }>
+                        update_hold(&|h| h.scrolled(top >= 1.0, feeds_now));
+                    }
+                    // A finger has no hover: a tap takes the message it pressed (FeedRow).
+                    on:pointerenter=move |ev| {
+                        if ev.pointer_type() != "touch" {
+                            update_hold(&|h| h.pointer(true, feeds_now));
+                        }
+                    }
+                    on:pointerleave=move |_| update_hold(&|h| h.pointer(false, feeds_now))>
                     <div class="feed-spacer" style:height=total_height>
                         <ol id="feed-list" class="feed-list" node_ref=list style:transform=offset>
                             // Rows are recycled: keyed by their place in the window, each
@@ -304,6 +353,7 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                             </For>
                         </ol>
                     </div>
+                </div>
                 </div>
                 <Show when=move || selected.get().is_some()>
                     <div class="splitter" role="separator" tabindex="0" aria-orientation="vertical"
@@ -342,6 +392,9 @@ fn FeedRow(place: usize, window: Memo<Vec<Row>>, selected: RwSignal<Option<(Conn
     let li = NodeRef::<Li>::new();
     // Which message the row shows, for the click.
     let key = StoredValue::new(None::<(ConnectionId, u64)>);
+    // Which message it showed when pressed: a click takes that one, even if a
+    // batch moved another into the row before the finger or button came up.
+    let pressed = StoredValue::new(None::<(ConnectionId, u64)>);
     let retain = RwSignal::new(false);
     let from_history = RwSignal::new(false);
     let colours = RwSignal::new(Vec::<usize>::new());
@@ -371,8 +424,10 @@ fn FeedRow(place: usize, window: Memo<Vec<Row>>, selected: RwSignal<Option<(Conn
     view! {
         <li node_ref=li class="feed-spare">
             <button type="button" class="message-summary" aria-pressed="false"
-                on:click=move |_| {
-                    let key = key.get_value();
+                on:pointerdown=move |_| pressed.set_value(key.get_value())
+                on:click=move |ev| {
+                    // A click from the keyboard (detail 0) takes what the row shows.
+                    let key = if ev.detail() > 0 { pressed.get_value().or_else(|| key.get_value()) } else { key.get_value() };
                     selected.update(|s| *s = if *s == key { None } else { key });
                 }>
                 <span class="colours" aria-hidden="true">
