@@ -255,15 +255,36 @@ async fn connect_subscribe_and_publish_through_the_forms() {
     assert_eq!(row_text(&row, ".topic"), "lab/x");
     assert_eq!(row_text(&row, ".qos"), "QoS 0");
     assert_eq!(row_text(&row, ".size"), format!("{} B", payload.len()));
-    assert_eq!(
-        row.query_selector_all(".colours .swatch").unwrap().length(),
-        1,
-        "the row carries the colour of the one subscription it matched"
-    );
+    assert_eq!(swatches(&row), ["swatch sub-colour-0"], "the row carries the colour of the one subscription it matched");
     assert_eq!(page.text("#feed-received").as_deref(), Some("1"), "the counter shows the one message");
 
     page.click("#disconnect");
     page.until_text("Disconnected", "#status", |t| t == "Disconnected").await;
+}
+
+/// The class of each colour swatch of a feed row.
+fn swatches(row: &Element) -> Vec<String> {
+    let list = row.query_selector_all(".colours > *").unwrap();
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()?.get_attribute("class")).collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_row_shows_the_colour_of_every_subscription_its_message_matched() {
+    let page = mount_app();
+    connect_via_form(&page).await;
+    subscribe_via_form(&page, "lab/#").await;
+    subscribe_via_form(&page, "lab/two/#").await;
+
+    let both = format!("both {}", nonce());
+    let row = publish_and_find_row(&page, "lab/two/x", &both).await;
+    assert_eq!(swatches(&row), ["swatch sub-colour-0", "swatch sub-colour-1"], "{}", page.summary());
+    // The next message takes the row's place (rows are recycled): one swatch again.
+    let one = format!("one {}", nonce());
+    let row = publish_and_find_row(&page, "lab/one", &one).await;
+    assert_eq!(swatches(&row), ["swatch sub-colour-0"]);
+    let again = format!("both again {}", nonce());
+    let row = publish_and_find_row(&page, "lab/two/y", &again).await;
+    assert_eq!(swatches(&row), ["swatch sub-colour-0", "swatch sub-colour-1"]);
 }
 
 #[wasm_bindgen_test]

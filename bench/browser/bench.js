@@ -31,6 +31,10 @@
 //   PROFILE=1           one profiled app run (200000 x 64) for the top self-time functions
 //   PROFILE_PAGES=app   which pages get a profiled run (comma-separated: app,mqttjs,raw)
 //   PROFILE_CASE=200000x64  the flood of the profiled runs
+//   TRACE=1             the profiled runs also record a Chrome trace (PAGE.trace.json,
+//                       for chrome://tracing or DevTools' Performance panel), and the
+//                       log lists their tasks over 50 ms and what each spent its time on
+//   TRACE_CATEGORIES    the trace's categories (default: toplevel, devtools.timeline, GC)
 //   FLOOD_BIN           the flood publisher (default target/release/examples/flood)
 //   DIST                the built app (default dist/)
 //   OUT                 where results go (default target/webmqtt-bench/browser)
@@ -61,6 +65,7 @@ const BIG_KEEPALIVE = (env.BIG_KEEPALIVE || "0") === "default" ? null : Number(e
 const PROFILE = env.PROFILE !== "0";
 const PROFILE_PAGES = (env.PROFILE_PAGES || "app").split(",").filter(Boolean);
 const PROFILE_CASE = parseCases(env.PROFILE_CASE || "200000x64")[0];
+const TRACE = env.TRACE === "1";
 const FLOOD_BIN = env.FLOOD_BIN || path.join(ROOT, "target/release/examples/flood");
 const DIST = path.resolve(env.DIST || path.join(ROOT, "dist"));
 const OUT = path.resolve(env.OUT || path.join(ROOT, "target/webmqtt-bench/browser"));
@@ -575,6 +580,15 @@ async function runOnce({ tmp, base, broker, page, c, profile = false, keepAlive 
       await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
       await cdp.send("Profiler.start");
     }
+    const traceEvents = [];
+    if (profile && TRACE) {
+      cdp.on("Tracing.dataCollected", (d) => traceEvents.push(...d.value));
+      await cdp.send("Tracing.start", {
+        // Few categories, little overhead: a detailed trace slows the page it watches.
+        categories: env.TRACE_CATEGORIES || "toplevel,devtools.timeline,v8.execute,disabled-by-default-v8.gc",
+        transferMode: "ReportEvents",
+      });
+    }
     const armedAt = await cdp.eval("performance.now()");
 
     const flood = await runFlood(broker.tcp, n, p);
@@ -606,6 +620,11 @@ async function runOnce({ tmp, base, broker, page, c, profile = false, keepAlive 
       });
     let profileResult = null;
     if (profile) profileResult = (await cdp.send("Profiler.stop", {}, 120000)).profile;
+    if (profile && TRACE) {
+      const complete = new Promise((resolve) => cdp.on("Tracing.tracingComplete", resolve));
+      await cdp.send("Tracing.end");
+      await Promise.race([complete, sleep(120000).then(() => { throw new Error("the trace: not complete in 120 s"); })]);
+    }
     const after = await metrics(cdp);
     const r = await cdp.eval(`(() => {
       const b = window.__bench;
@@ -661,10 +680,42 @@ async function runOnce({ tmp, base, broker, page, c, profile = false, keepAlive 
       domNodes: settled.Nodes,
       jsEventListeners: settled.JSEventListeners,
       profile: profileResult,
+      traceEvents,
     };
   } finally {
     await closeChromium(browser);
   }
+}
+
+// --- trace: the long tasks ------------------------------------------------------
+
+// The main thread's tasks over 50 ms in a trace, each with the events inside it
+// that took the most time (self time, by name), longest task first.
+function longTasks(events) {
+  const main = events.find((e) => e.name === "thread_name" && e.args && e.args.name === "CrRendererMain");
+  if (!main) return ["no renderer main thread in the trace"];
+  const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X" && e.dur != null)
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const tasks = onMain.filter((e) => e.name === "RunTask" && e.dur > 50000).sort((a, b) => b.dur - a.dur).slice(0, 5);
+  const t0 = onMain.length ? onMain[0].ts : 0;
+  return tasks.map((task) => {
+    const inside = onMain.filter((e) => e !== task && e.ts >= task.ts && e.ts + e.dur <= task.ts + task.dur);
+    // Self time: each event's duration less its direct children's.
+    const self = new Map();
+    const stack = [];
+    for (const e of inside) {
+      while (stack.length && stack[stack.length - 1].ts + stack[stack.length - 1].dur <= e.ts) stack.pop();
+      const parent = stack[stack.length - 1];
+      const label = e.name === "FunctionCall" || e.name === "EventDispatch"
+        ? `${e.name}(${(e.args && e.args.data && (e.args.data.type || e.args.data.functionName)) || ""})` : e.name;
+      self.set(label, (self.get(label) || 0) + e.dur);
+      if (parent) self.set(parent.label, (self.get(parent.label) || 0) - e.dur);
+      e.label = label;
+      stack.push(e);
+    }
+    const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(", ");
+    return `task of ${(task.dur / 1000).toFixed(0)} ms at ${((task.ts - t0) / 1000).toFixed(0)} ms: ${top}`;
+  });
 }
 
 // --- profile: top self time -----------------------------------------------------
@@ -866,6 +917,10 @@ async function main() {
         const top = topSelf(r.profile, 25);
         if (page === "app") profileTop = top;
         fs.writeFileSync(path.join(OUT, `${page}.cpuprofile`), JSON.stringify(r.profile));
+        if (TRACE) {
+          fs.writeFileSync(path.join(OUT, `${page}.trace.json`), JSON.stringify({ traceEvents: r.traceEvents }));
+          for (const line of longTasks(r.traceEvents)) log(`  ${page}: ${line}`);
+        }
         log(`  ${page}: ${fmtInt(r.rate)} msg/s while profiled; sampled ${fmtInt(top.total)} ms: idle ${fmtInt(top.idle)}, native (program) ${fmtInt(top.program)}, GC ${fmtInt(top.gc)}, JS/wasm ${fmtInt(top.total - top.idle - top.program - top.gc)}`);
       }
     }

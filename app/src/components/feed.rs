@@ -381,12 +381,12 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
 
 /// One place in the window of rows: it shows the message that is there now.
 ///
-/// The row's elements are made once; after that one effect writes the texts
-/// and attributes that changed, straight to the DOM. In a flood every row
-/// shows another message ten times a second, and a reactive node per part
+/// The row's elements are made once; after that one effect writes the texts,
+/// swatches and attributes that changed, straight to the DOM. In a flood every
+/// row shows another message ten times a second, and a reactive node per part
 /// (there were fifteen a row) cost the page more than the text it wrote. The
-/// parts that come and go (subscription colours, the connection's name, the
-/// tags) are views behind signals that change only when what they show does.
+/// parts that come and go (the connection's name, the tags) are views behind
+/// signals that change only when what they show does.
 #[component]
 fn FeedRow(place: usize, window: Memo<Vec<Row>>, selected: RwSignal<Option<(ConnectionId, u64)>>) -> impl IntoView {
     let li = NodeRef::<Li>::new();
@@ -397,7 +397,6 @@ fn FeedRow(place: usize, window: Memo<Vec<Row>>, selected: RwSignal<Option<(Conn
     let pressed = StoredValue::new(None::<(ConnectionId, u64)>);
     let retain = RwSignal::new(false);
     let from_history = RwSignal::new(false);
-    let colours = RwSignal::new(Vec::<usize>::new());
     let label = RwSignal::new(None::<(String, usize)>);
     let shown = StoredValue::new_local(None::<ShownRow>);
     Effect::new(move |_| {
@@ -409,7 +408,6 @@ fn FeedRow(place: usize, window: Memo<Vec<Row>>, selected: RwSignal<Option<(Conn
             key.set_value(now_key);
             change(retain, message.is_some_and(|m| m.retain));
             change(from_history, message.is_some_and(|m| m.from_history));
-            change(colours, message.map(|m| m.colours.clone()).unwrap_or_default());
             change(label, entry.and_then(|(_, _, label)| label.clone()));
             shown.update_value(|shown| {
                 if shown.is_none() {
@@ -430,9 +428,9 @@ fn FeedRow(place: usize, window: Memo<Vec<Row>>, selected: RwSignal<Option<(Conn
                     let key = if ev.detail() > 0 { pressed.get_value().or_else(|| key.get_value()) } else { key.get_value() };
                     selected.update(|s| *s = if *s == key { None } else { key });
                 }>
-                <span class="colours" aria-hidden="true">
-                    {move || colours.get().into_iter().map(|c| view! { <span class=format!("swatch sub-colour-{c}")></span> }).collect_view()}
-                </span>
+                // A message matches one subscription, mostly: one swatch is made
+                // with the row, and ShownRow adds more when a message needs them.
+                <span class="colours" aria-hidden="true"><span class="swatch"></span></span>
                 {move || label.get().map(|(name, colour)| view! { <span class=format!("conn-tag conn-colour-{colour}")>{name}</span> })}
                 <time class="time"></time>
                 <span class="topic"></span>
@@ -465,6 +463,9 @@ struct ShownRow {
     button: web_sys::Element,
     /// The text node of each part (time, topic, QoS, size, preview) and its text.
     texts: [(web_sys::Node, String); 5],
+    /// The swatches' parent, and the subscription colour each shows.
+    colours: web_sys::Element,
+    swatches: Vec<usize>,
     attributes: [String; 4],
     pressed: Option<bool>,
     received_at_ms: f64,
@@ -479,9 +480,12 @@ impl ShownRow {
         let document = li.owner_document()?;
         // Each part gets a text node of its own, whose value is then set: it
         // costs the browser less than setting the element's textContent.
+        // A place without a message holds a space in each part, so that its
+        // text is laid out already: the first messages of a flood then only
+        // change texts, as every later batch does, rather than adding them.
         let text_in = |el: web_sys::Element| {
-            let text = document.create_text_node("");
-            el.append_child(&text).ok().map(|node| (node, String::new()))
+            let text = document.create_text_node(SPARE_TEXT);
+            el.append_child(&text).ok().map(|node| (node, SPARE_TEXT.to_owned()))
         };
         let texts = Self::TEXTS.map(|selector| part(selector).and_then(text_in));
         let [Some(a), Some(b), Some(c), Some(d), Some(e)] = texts else { return None };
@@ -489,6 +493,8 @@ impl ShownRow {
             li: li.clone(),
             button: part("button")?,
             texts: [a, b, c, d, e],
+            colours: part(".colours")?,
+            swatches: Vec::new(),
             attributes: Default::default(),
             pressed: None,
             received_at_ms: f64::NAN,
@@ -507,8 +513,11 @@ impl ShownRow {
                 self.received_at_ms = m.received_at_ms;
                 [time, m.topic.to_string(), format!("QoS {}", m.qos.as_u8()), size(m.payload.len()), m.preview.clone()]
             }
-            None => Default::default(),
+            None => [(); 5].map(|()| SPARE_TEXT.to_owned()),
         };
+        if let Some(m) = message {
+            self.show_colours(&m.colours);
+        }
         for ((node, shown), text) in self.texts.iter_mut().zip(texts) {
             if *shown != text {
                 node.set_node_value(Some(&text));
@@ -540,6 +549,36 @@ impl ShownRow {
         }
     }
 }
+
+impl ShownRow {
+    /// One swatch per subscription the message matched, each in its colour:
+    /// the swatches there are recoloured, and only a change in their number
+    /// adds or removes one.
+    fn show_colours(&mut self, colours: &[usize]) {
+        if self.swatches == colours {
+            return;
+        }
+        let children = self.colours.children();
+        for (i, c) in colours.iter().enumerate() {
+            let swatch = match children.item(i as u32) {
+                Some(el) => el,
+                None => match self.colours.owner_document().and_then(|d| d.create_element("span").ok()) {
+                    Some(el) if self.colours.append_child(&el).is_ok() => el,
+                    _ => return,
+                },
+            };
+            let _ = swatch.set_attribute("class", &format!("swatch sub-colour-{c}"));
+        }
+        while let Some(extra) = children.item(colours.len() as u32) {
+            extra.remove();
+        }
+        self.swatches = colours.to_vec();
+    }
+}
+
+/// What each part of a place without a message holds (a no-break space: a
+/// plain one would collapse to nothing).
+const SPARE_TEXT: &str = "\u{a0}";
 
 /// The selected message in full: the whole payload (never cut) and every property.
 #[component]
