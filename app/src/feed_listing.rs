@@ -22,13 +22,15 @@ impl PausedAt {
 /// newest message first, so in a stream every batch moves each row down: the
 /// line being read, or the row under the pointer about to be clicked, shows
 /// another message a moment later. While the list is scrolled away from its
-/// top, or a mouse rests on it, a hold freezes it where it was (as Pause does)
-/// and what arrives is counted instead; it lets go when neither is true any
-/// more, or when the user asks for the newest.
+/// top, a mouse rests on it or the keyboard is on one of its rows, a hold
+/// freezes it where it was (as Pause does) and what arrives is counted
+/// instead; it lets go when none of these is true any more, or when the user
+/// asks for the newest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hold {
     scrolled: bool,
     pointer: bool,
+    keyboard: bool,
     at: Option<PausedAt>,
 }
 
@@ -46,8 +48,14 @@ impl Hold {
         self.settle(now);
     }
 
-    /// "Show the newest": the list goes back to its top. A pointer still on it
-    /// holds the rows it shows from now on.
+    /// The keyboard's focus came to a row (not by a click), or left the list.
+    pub fn keyboard(&mut self, on_a_row: bool, now: impl FnOnce() -> PausedAt) {
+        self.keyboard = on_a_row;
+        self.settle(now);
+    }
+
+    /// "Show the newest": the list goes back to its top. A pointer or the
+    /// keyboard still on it holds the rows it shows from now on.
     pub fn to_newest(&mut self, now: impl FnOnce() -> PausedAt) {
         self.scrolled = false;
         self.at = None;
@@ -60,7 +68,7 @@ impl Hold {
     }
 
     fn settle(&mut self, now: impl FnOnce() -> PausedAt) {
-        if !(self.scrolled || self.pointer) {
+        if !(self.scrolled || self.pointer || self.keyboard) {
             self.at = None;
         } else if self.at.is_none() {
             self.at = Some(now());
@@ -243,6 +251,11 @@ mod tests {
         hold.scrolled(false, || now(&fa));
         assert!(hold.at().is_some());
         hold.pointer(false, || now(&fa));
+        assert_eq!(hold.at(), None);
+        // The keyboard on a row holds it as well.
+        hold.keyboard(true, || now(&fa));
+        assert_eq!(hold.at(), Some(&PausedAt(vec![(a, 4)])));
+        hold.keyboard(false, || now(&fa));
         assert_eq!(hold.at(), None);
     }
 

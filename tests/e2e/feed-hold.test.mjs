@@ -1,8 +1,8 @@
 // The list shows the newest message first, so in a stream every new message moves each
 // row down to another message. While the user reads (the list scrolled away from its
-// top, or a mouse on it) the rows stay where they are and a button counts what arrived;
-// it brings the newest back. A tap takes the message it pressed, even if one arrived
-// before the finger came up.
+// top, a mouse on it, or the keyboard on a row) the rows stay where they are and a
+// button counts what arrived; it brings the newest back. A tap takes the message it
+// pressed, even if one arrived before the finger came up.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -90,6 +90,22 @@ test('rows stay put while the user reads; the new-messages button brings the new
       b.dispatchEvent(new MouseEvent('click', { bubbles: true, detail: 1 }));
     });
     await app.page.locator('#detail-payload').filter({ hasText: /^m72$/ }).waitFor({ timeout: 5_000 });
+
+    // The keyboard on a row holds the list, from row to row, until it leaves.
+    const focused = () => app.page.evaluate(() => document.activeElement?.closest('li')?.querySelector('.preview')?.textContent);
+    await app.page.focus('#feed-viewport');
+    await app.page.keyboard.press('Tab');
+    assert.equal(await focused(), 'm74');
+    pub(75, 75);
+    await newer().filter({ hasText: '1 new message' }).waitFor({ timeout: 5_000 });
+    assert.equal((await inView())[0], 'm74', 'still m74 on top with the keyboard on it');
+    await app.page.keyboard.press('Tab');
+    assert.equal(await focused(), 'm73', 'the next row is the next message');
+    pub(76, 76);
+    await newer().filter({ hasText: '2 new messages' }).waitFor({ timeout: 5_000 });
+    assert.equal((await inView())[0], 'm74', 'moving from row to row did not let go');
+    await app.page.focus('#feed-filter-text');
+    await waitUntil(async () => (await inView())[0] === 'm76', 5_000, 'm76 on top once the keyboard left');
     assert.deepEqual(app.errors, []);
   } finally {
     await app.close();

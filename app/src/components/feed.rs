@@ -341,7 +341,22 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                             update_hold(&|h| h.pointer(true, feeds_now));
                         }
                     }
-                    on:pointerleave=move |_| update_hold(&|h| h.pointer(false, feeds_now))>
+                    on:pointerleave=move |_| update_hold(&|h| h.pointer(false, feeds_now))
+                    // A row reached with the keyboard (a clicked one shows no focus ring).
+                    on:focusin=move |ev| {
+                        let on_row = event_target::<web_sys::Element>(&ev).matches(".message-summary:focus-visible").unwrap_or(false);
+                        update_hold(&|h| h.keyboard(on_row, feeds_now));
+                    }
+                    // From row to row, focus leaves one before it comes to the next:
+                    // letting go between the two would move the rows.
+                    on:focusout=move |ev| {
+                        let within = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()).is_some_and(|to| {
+                            viewport.get_untracked().is_some_and(|v| v.contains(Some(&to)))
+                        });
+                        if !within {
+                            update_hold(&|h| h.keyboard(false, feeds_now));
+                        }
+                    }>
                     <div class="feed-spacer" style:height=total_height>
                         <ol id="feed-list" class="feed-list" node_ref=list style:transform=offset>
                             // Rows are recycled: keyed by their place in the window, each
