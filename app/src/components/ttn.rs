@@ -105,11 +105,13 @@ pub fn TtnPanel(conn: Connection) -> impl IntoView {
 
 #[component]
 fn DeviceListView(conn: Connection, form: RwSignal<ComposerForm>) -> impl IntoView {
-    let devices = move || conn.ttn.with(|log| log.devices.0.clone().into_iter().collect::<Vec<_>>());
+    // Changes only when a device sends: the list is drawn anew then (a keyed
+    // <For> costs the download some 5 KB of code per list).
+    let devices = Memo::new(move |_| conn.ttn.with(|log| log.devices.0.clone().into_iter().collect::<Vec<_>>()));
     view! {
         <h3>"Devices seen"</h3>
         <ul id="ttn-devices" class="ttn-devices">
-            <For each=devices key=|(id, d)| (id.clone(), d.messages) let:entry>
+            {move || devices.get().into_iter().map(|entry| view! {
                 <li>
                     <button type="button" class="ttn-device" data-device=entry.0.clone()
                         on:click={
@@ -125,7 +127,7 @@ fn DeviceListView(conn: Connection, form: RwSignal<ComposerForm>) -> impl IntoVi
                         entry.1.last_rssi.map(|r| format!(", RSSI {} dBm", decimal(r, 3))).unwrap_or_default(),
                     )}
                 </li>
-            </For>
+            }).collect_view()}
         </ul>
     }
 }
