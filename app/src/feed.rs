@@ -113,8 +113,14 @@ impl Feed {
         Self { messages: VecDeque::new(), capacity: capacity.max(1), received: 0, restored: 0, dropped: 0 }
     }
 
-    /// Adds a message and returns the sequence number it was given; the oldest
-    /// leaves when the buffer is full, and is counted.
+    /// The sequence number the next message pushed will be given.
+    pub fn next_seq(&self) -> u64 {
+        self.received + 1
+    }
+
+    /// Adds a message and returns the sequence number it was given
+    /// ([`Feed::next_seq`]); the oldest leaves when the buffer is full, and is
+    /// counted.
     pub fn push(&mut self, mut message: FeedMessage) -> u64 {
         self.received += 1;
         self.restored += u64::from(message.from_history);

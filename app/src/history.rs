@@ -339,7 +339,9 @@ pub struct HistoryRecord {
     /// Increases with arrival within a connection: with the connection, the key.
     pub seq: u64,
     pub received_at_ms: f64,
-    pub topic: String,
+    /// A topic of up to 37 bytes is held in the value: a flood's records then
+    /// cost no allocation for it.
+    pub topic: TopicName,
     pub qos: QoS,
     pub retain: bool,
     pub payload: Bytes,
@@ -358,7 +360,7 @@ impl HistoryRecord {
             connection: message.connection,
             seq: message.seq,
             received_at_ms: message.received_at_ms,
-            topic: message.topic.as_str().to_owned(),
+            topic: message.topic.clone(),
             qos: message.qos,
             retain: message.retain,
             payload: message.payload.clone(),
@@ -375,7 +377,7 @@ impl HistoryRecord {
             connection: self.connection,
             from_history: true,
             received_at_ms: self.received_at_ms,
-            topic: TopicName::from(self.topic.as_str()),
+            topic: self.topic.clone(),
             qos: self.qos,
             retain: self.retain,
             payload: self.payload.clone(),
@@ -461,7 +463,7 @@ pub fn decode_chunk(connection: ConnectionId, bytes: &[u8]) -> Result<Vec<Histor
         let received_at_ms = f64::from_le_bytes(array(&mut rest, "time")?);
         let [qos, retain] = array(&mut rest, "flags")?;
         let qos = QoS::from_u8(qos).ok_or_else(|| format!("a record with QoS {qos}"))?;
-        let topic = core::str::from_utf8(part(&mut rest, "topic")?).map_err(|_| "a topic that is not UTF-8")?.to_owned();
+        let topic = TopicName::from(core::str::from_utf8(part(&mut rest, "topic")?).map_err(|_| "a topic that is not UTF-8")?);
         let payload = Bytes::copy_from_slice(part(&mut rest, "payload")?);
         let properties = part(&mut rest, "properties")?.to_vec();
         records.push(HistoryRecord { connection, seq, received_at_ms, topic, qos, retain: retain != 0, payload, properties });
@@ -553,7 +555,7 @@ mod tests {
                 connection: c,
                 seq,
                 received_at_ms: 1_714_566_605_123.5 + seq as f64,
-                topic: format!("lab/é/{seq}"),
+                topic: format!("lab/é/{seq}").into(),
                 qos: QoS::from_u8((seq % 3) as u8).unwrap(),
                 retain: seq % 2 == 0,
                 payload: Bytes::from((0..=255u8).map(|b| b.wrapping_add(seq as u8)).collect::<Vec<u8>>()),

@@ -17,9 +17,9 @@ pub struct Models<'a> {
 pub fn ingest(batch: impl IntoIterator<Item = FeedMessage>, models: Models<'_>) {
     for m in batch {
         models.topics.record(&m.topic, &m.preview, m.payload.len(), m.retain, m.received_at_ms);
-        let (topic, payload, at_ms) = (m.topic.clone(), m.payload.clone(), m.received_at_ms);
-        let seq = models.feed.push(m);
-        models.ttn.record(seq, at_ms, &topic, &payload);
+        // Read before the feed takes the message: no copy of its topic and payload.
+        models.ttn.record(models.feed.next_seq(), m.received_at_ms, &m.topic, &m.payload);
+        models.feed.push(m);
     }
 }
 
@@ -35,6 +35,7 @@ mod tests {
         let (mut feed, mut topics, mut ttn) = (Feed::with_capacity(2), TopicTree::default(), TtnLog::default());
         let up = br#"{"uplink_message":{"f_port":2}}"#.to_vec();
         let batch = [
+            Publish::new("lab/a", b"0".to_vec()),
             Publish::new("v3/app@ttn/devices/d1/up", up.clone()),
             Publish::new("lab/a", b"1".to_vec()),
             Publish::new("lab/a", b"2".to_vec()),
@@ -43,10 +44,11 @@ mod tests {
         .map(|p| feed_message(ConnectionId(1), 5.0, p, vec![]))
         .collect::<Vec<_>>();
         ingest(batch, Models { feed: &mut feed, topics: &mut topics, ttn: &mut ttn });
-        assert_eq!((feed.received(), feed.len(), feed.dropped()), (3, 2, 1));
-        assert_eq!((topics.topic_count(), topics.message_count()), (2, 3));
-        // The uplink left the feed's buffer; the TTN log and its devices keep it.
-        assert_eq!(ttn.events().map(|e| e.seq).collect::<Vec<_>>(), [1]);
+        assert_eq!((feed.received(), feed.len(), feed.dropped()), (4, 2, 2));
+        assert_eq!((topics.topic_count(), topics.message_count()), (2, 4));
+        // The uplink (the feed's second message) left the feed's buffer; the
+        // TTN log and its devices keep it, under the feed's number for it.
+        assert_eq!(ttn.events().map(|e| e.seq).collect::<Vec<_>>(), [2]);
         assert!(ttn.devices.0.contains_key("d1"));
     }
 }
