@@ -13,32 +13,53 @@ use crate::topic_tree::TopicTree;
 /// Rows shown at most; the rest stay reachable by expanding less or by search.
 const MAX_ROWS: usize = 500;
 
-/// One row as shown, computed from the tree.
-#[derive(Debug, Clone, PartialEq)]
+/// One row as laid out, computed from the tree: where it is and what it is,
+/// not what arrives on it. Its count and last message are read from the tree
+/// by the row itself, so that a stream changes texts in the rows, never the
+/// rows: a row made anew between a press and its release would lose the click
+/// (and the keyboard's focus), and on a busy topic that was every batch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Row {
     id: usize,
     path: String,
-    name: String,
-    depth: usize,
+    /// What the row is labelled with: the level's name, or the whole path in
+    /// search results.
+    label: String,
+    /// Indentation in rem (none in search results).
+    indent: usize,
     has_children: bool,
     open: bool,
-    subtree_count: u64,
-    /// (last preview, time, retained) when messages came on exactly this topic.
-    last: Option<(String, f64, bool)>,
 }
 
-fn row(tree: &TopicTree, id: usize, open: bool) -> Option<Row> {
+fn row(tree: &TopicTree, id: usize, open: bool, by_path: bool) -> Option<Row> {
     let n = tree.node(id)?;
-    Some(Row {
-        id,
-        path: n.path.clone(),
-        name: if n.name.is_empty() { "(empty level)".to_owned() } else { n.name.clone() },
-        depth: n.depth,
-        has_children: !n.children.is_empty(),
-        open,
-        subtree_count: n.subtree_count,
-        last: n.stats.as_ref().map(|s| (s.last_preview.clone(), s.last_time_ms, s.retained)),
-    })
+    let label = match () {
+        _ if by_path => n.path.clone(),
+        _ if n.name.is_empty() => "(empty level)".to_owned(),
+        _ => n.name.clone(),
+    };
+    Some(Row { id, path: n.path.clone(), label, indent: if by_path { 0 } else { n.depth }, has_children: !n.children.is_empty(), open })
+}
+
+/// The last message on exactly this topic (none on a level that only has
+/// topics below it), as it arrives.
+#[component]
+fn LastMessage(topics: RwSignal<TopicTree>, id: usize) -> impl IntoView {
+    let last = Memo::new(move |_| {
+        topics.with(|t| t.node(id)?.stats.as_ref().map(|s| (s.last_preview.clone(), s.last_time_ms, s.retained)))
+    });
+    let has_last = Memo::new(move |_| last.with(Option::is_some));
+    let part = move |f: fn(&(String, f64, bool)) -> String| move || last.with(|l| l.as_ref().map(f).unwrap_or_default());
+    move || {
+        has_last.get().then(|| {
+            view! {
+                <span class="topic-last">{part(|l| l.0.clone())}</span>
+                <time class="time">{part(|l| clock_time(l.1))}</time>
+                {move || last.with(|l| l.as_ref().is_some_and(|l| l.2))
+                    .then(|| view! { <span class="retain" title="Retained message">"retained"</span> })}
+            }
+        })
+    }
 }
 
 #[component]
@@ -54,18 +75,14 @@ pub fn TopicTreePanel(
 
     let rows = Memo::new(move |_| {
         let needle = search.get();
+        let by_path = !needle.trim().is_empty();
         topics.with(|tree| {
             expanded.with(|open| {
-                let ids = if needle.trim().is_empty() {
-                    tree.visible(&|id| open.contains(&id), MAX_ROWS)
-                } else {
-                    tree.search(needle.trim(), MAX_ROWS)
-                };
-                ids.into_iter().filter_map(|id| row(tree, id, open.contains(&id))).collect::<Vec<_>>()
+                let ids = if by_path { tree.search(needle.trim(), MAX_ROWS) } else { tree.visible(&|id| open.contains(&id), MAX_ROWS) };
+                ids.into_iter().filter_map(|id| row(tree, id, open.contains(&id), by_path)).collect::<Vec<_>>()
             })
         })
     });
-    let searching = move || !search.with(|s| s.trim().is_empty());
 
     view! {
         <section class="panel topic-tree" aria-labelledby="topic-tree-heading">
@@ -84,9 +101,9 @@ pub fn TopicTreePanel(
                 </button>
             </div>
             <ul id="topic-tree-list" class="topic-tree-list" role="tree">
-                <For each=move || rows.get() key=|r| (r.id, r.subtree_count, r.open) let:r>
+                <For each=move || rows.get() key=|r| r.clone() let:r>
                     <li class="topic-node" role="treeitem" data-path=r.path.clone()
-                        style:padding-left=format!("{}rem", if searching() { 0 } else { r.depth })
+                        style:padding-left=format!("{}rem", r.indent)
                         aria-expanded=r.has_children.then(|| r.open.to_string())>
                         {r.has_children.then(|| {
                             let (id, open) = (r.id, r.open);
@@ -106,14 +123,10 @@ pub fn TopicTreePanel(
                                     show_feed.run(());
                                 }
                             }>
-                            {if searching() { r.path.clone() } else { r.name.clone() }}
+                            {r.label.clone()}
                         </button>
-                        <span class="topic-count">{r.subtree_count}</span>
-                        {r.last.clone().map(|(preview, at, retained)| view! {
-                            <span class="topic-last">{preview}</span>
-                            <time class="time">{clock_time(at)}</time>
-                            {retained.then(|| view! { <span class="retain" title="Retained message">"retained"</span> })}
-                        })}
+                        <span class="topic-count">{move || topics.with(|t| t.node(r.id).map_or(0, |n| n.subtree_count))}</span>
+                        <LastMessage topics=topics id=r.id />
                     </li>
                 </For>
             </ul>
