@@ -318,57 +318,57 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
             </Show>
             <div class="feed-body" class:has-detail=move || selected.get().is_some()>
                 <div class="feed-main">
-                <Show when=move || held_back.get() != 0>
-                    <button type="button" id="feed-newer" class="feed-newer" on:click=show_newest>
-                        {move || match held_back.get() {
-                            1 => "↑ 1 new message".to_owned(),
-                            n => format!("↑ {n} new messages"),
-                        }}
-                    </button>
-                </Show>
-                <div id="feed-viewport" class="feed-viewport" node_ref=viewport tabindex="0"
-                    role="region" aria-label="Received messages"
-                    on:scroll=move |ev| {
-                        let el = event_target::<web_sys::HtmlElement>(&ev);
-                        let top = f64::from(el.scroll_top());
-                        scroll_top.set(top);
-                        viewport_height.set(f64::from(el.client_height().max(1)));
-                        update_hold(&|h| h.scrolled(top >= 1.0, feeds_now));
-                    }
-                    // A finger has no hover: a tap takes the message it pressed (FeedRow).
-                    on:pointerenter=move |ev| {
-                        if ev.pointer_type() != "touch" {
-                            update_hold(&|h| h.pointer(true, feeds_now));
+                    <Show when=move || held_back.get() != 0>
+                        <button type="button" id="feed-newer" class="feed-newer" on:click=show_newest>
+                            {move || match held_back.get() {
+                                1 => "↑ 1 new message".to_owned(),
+                                n => format!("↑ {n} new messages"),
+                            }}
+                        </button>
+                    </Show>
+                    <div id="feed-viewport" class="feed-viewport" node_ref=viewport tabindex="0"
+                        role="region" aria-label="Received messages"
+                        on:scroll=move |ev| {
+                            let el = event_target::<web_sys::HtmlElement>(&ev);
+                            let top = f64::from(el.scroll_top());
+                            scroll_top.set(top);
+                            viewport_height.set(f64::from(el.client_height().max(1)));
+                            update_hold(&|h| h.scrolled(top >= 1.0, feeds_now));
                         }
-                    }
-                    on:pointerleave=move |_| update_hold(&|h| h.pointer(false, feeds_now))
-                    // A row reached with the keyboard (a clicked one shows no focus ring).
-                    on:focusin=move |ev| {
-                        let on_row = event_target::<web_sys::Element>(&ev).matches(".message-summary:focus-visible").unwrap_or(false);
-                        update_hold(&|h| h.keyboard(on_row, feeds_now));
-                    }
-                    // From row to row, focus leaves one before it comes to the next:
-                    // letting go between the two would move the rows.
-                    on:focusout=move |ev| {
-                        let within = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()).is_some_and(|to| {
-                            viewport.get_untracked().is_some_and(|v| v.contains(Some(&to)))
-                        });
-                        if !within {
-                            update_hold(&|h| h.keyboard(false, feeds_now));
+                        // A finger has no hover: a tap takes the message it pressed (FeedRow).
+                        on:pointerenter=move |ev| {
+                            if ev.pointer_type() != "touch" {
+                                update_hold(&|h| h.pointer(true, feeds_now));
+                            }
                         }
-                    }>
-                    <div class="feed-spacer" style:height=total_height>
-                        <ol id="feed-list" class="feed-list" node_ref=list style:transform=offset>
-                            // Rows are recycled: keyed by their place in the window, each
-                            // shows whichever message is there now. In a flood every row
-                            // shows a new message each frame, and changing a row's text
-                            // costs far less than making and removing its elements.
-                            <For each=move || 0..places.get() key=|place| *place let:place>
-                                <FeedRow place=place window=window selected=selected />
-                            </For>
-                        </ol>
+                        on:pointerleave=move |_| update_hold(&|h| h.pointer(false, feeds_now))
+                        // A row reached with the keyboard (a clicked one shows no focus ring).
+                        on:focusin=move |ev| {
+                            let on_row = event_target::<web_sys::Element>(&ev).matches(".message-summary:focus-visible").unwrap_or(false);
+                            update_hold(&|h| h.keyboard(on_row, feeds_now));
+                        }
+                        // From row to row, focus leaves one before it comes to the next:
+                        // letting go between the two would move the rows.
+                        on:focusout=move |ev| {
+                            let within = ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()).is_some_and(|to| {
+                                viewport.get_untracked().is_some_and(|v| v.contains(Some(&to)))
+                            });
+                            if !within {
+                                update_hold(&|h| h.keyboard(false, feeds_now));
+                            }
+                        }>
+                        <div class="feed-spacer" style:height=total_height>
+                            <ol id="feed-list" class="feed-list" node_ref=list style:transform=offset>
+                                // Rows are recycled: keyed by their place in the window, each
+                                // shows whichever message is there now. In a flood every row
+                                // shows a new message each frame, and changing a row's text
+                                // costs far less than making and removing its elements.
+                                <For each=move || 0..places.get() key=|place| *place let:place>
+                                    <FeedRow place=place window=window selected=selected />
+                                </For>
+                            </ol>
+                        </div>
                     </div>
-                </div>
                 </div>
                 <Show when=move || selected.get().is_some()>
                     <div class="splitter" role="separator" tabindex="0" aria-orientation="vertical"
@@ -563,9 +563,7 @@ impl ShownRow {
             self.pressed = Some(is_selected);
         }
     }
-}
 
-impl ShownRow {
     /// One swatch per subscription the message matched, each in its colour:
     /// the swatches there are recoloured, and only a change in their number
     /// adds or removes one.
