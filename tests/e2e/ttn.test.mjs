@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { lazy, lazyEnv, mosquittoPub, MosquittoSub } from './lib/harness.mjs';
+import { lazy, lazyEnv, mosquittoPub, MosquittoSub, waitUntil } from './lib/harness.mjs';
 
 const envs = lazyEnv();
 after(() => envs.stop());
@@ -68,6 +68,18 @@ describe('The Things Network', { timeout: 120_000 }, () => {
     await app.page.click('#ttn-devices .ttn-device[data-device="dev1"]');
     assert.equal(await app.page.inputValue('#ttn-device-id'), 'dev1');
     assert.match(await app.page.locator('#ttn-devices').textContent(), /f_cnt 42, RSSI -81 dBm/);
+
+    // Pressed on the device, an uplink from it arrives, then the button comes up: the row
+    // shows the uplink in place, and the press is still a click.
+    await app.page.fill('#ttn-device-id', '');
+    await app.page.hover('#ttn-devices .ttn-device[data-device="dev1"]');
+    await app.page.mouse.down();
+    const next = { ...UPLINK, uplink_message: { ...UPLINK.uplink_message, f_cnt: 43 } };
+    await mosquittoPub(env.broker, ['-t', 'v3/app1@ttn/devices/dev1/up', '-m', JSON.stringify(next)]);
+    await waitUntil(async () => /f_cnt 43/.test(await app.page.locator('#ttn-devices').textContent()), 15_000,
+      'f_cnt 43 in the device list');
+    await app.page.mouse.up();
+    assert.equal(await app.page.inputValue('#ttn-device-id'), 'dev1', 'the press on dev1 was a click');
   });
 
   test('a body that is not what TTN sends is shown raw with a note', async () => {

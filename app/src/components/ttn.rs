@@ -105,28 +105,36 @@ pub fn TtnPanel(conn: Connection) -> impl IntoView {
 
 #[component]
 fn DeviceListView(conn: Connection, form: RwSignal<ComposerForm>) -> impl IntoView {
-    // Changes only when a device sends: the list is drawn anew then (a keyed
-    // <For> costs the download some 5 KB of code per list).
-    let devices = Memo::new(move |_| conn.ttn.with(|log| log.devices.0.clone().into_iter().collect::<Vec<_>>()));
+    // The list is drawn anew only when a new device appears (a keyed <For>
+    // costs the download some 5 KB of code per list); each row then reads
+    // what it says from the log as uplinks come. A row made anew at every
+    // uplink would lose a click pressed on it just before.
+    let ids = Memo::new(move |_| conn.ttn.with(|log| log.devices.0.keys().cloned().collect::<Vec<_>>()));
     view! {
         <h3>"Devices seen"</h3>
         <ul id="ttn-devices" class="ttn-devices">
-            {move || devices.get().into_iter().map(|entry| view! {
-                <li>
-                    <button type="button" class="ttn-device" data-device=entry.0.clone()
-                        on:click={
-                            let id = entry.0.clone();
-                            move |_| form.update(|f| f.device_id = id.clone())
-                        }>
-                        {entry.0.clone()}
-                    </button>
-                    {format!(
+            {move || ids.get().into_iter().map(|id| {
+                let seen = {
+                    let id = id.clone();
+                    move || conn.ttn.with(|log| log.devices.0.get(&id).map(|d| format!(
                         " last seen {}{}{}",
-                        clock_time(entry.1.last_seen_ms),
-                        entry.1.last_f_cnt.map(|c| format!(", f_cnt {c}")).unwrap_or_default(),
-                        entry.1.last_rssi.map(|r| format!(", RSSI {} dBm", decimal(r, 3))).unwrap_or_default(),
-                    )}
-                </li>
+                        clock_time(d.last_seen_ms),
+                        d.last_f_cnt.map(|c| format!(", f_cnt {c}")).unwrap_or_default(),
+                        d.last_rssi.map(|r| format!(", RSSI {} dBm", decimal(r, 3))).unwrap_or_default(),
+                    )))
+                };
+                view! {
+                    <li>
+                        <button type="button" class="ttn-device" data-device=id.clone()
+                            on:click={
+                                let id = id.clone();
+                                move |_| form.update(|f| f.device_id = id.clone())
+                            }>
+                            {id.clone()}
+                        </button>
+                        {seen}
+                    </li>
+                }
             }).collect_view()}
         </ul>
     }
