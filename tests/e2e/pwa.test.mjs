@@ -61,7 +61,12 @@ const deployMarker = (page) => page.evaluate(() => getComputedStyle(document.doc
 
 test('the build is installable: a manifest with relative URLs, PNG icons, and sw.js listing every file', async () => {
   const html = await fsp.readFile(path.join(DIST_DIR, 'index.html'), 'utf8');
-  assert.match(html, /<link rel="manifest" href="manifest.webmanifest"\s*\/?>/);
+  // The release build's HTML is minified (Trunk.toml): attributes may be unquoted.
+  const links = [...html.matchAll(/<link\s([^>]*)>/g)].map(([, attrs]) =>
+    Object.fromEntries([...attrs.matchAll(/([\w-]+)(?:=("[^"]*"|'[^']*'|[^\s>]+))?/g)]
+      .map(([, name, value = '']) => [name, value.replace(/^["']|["']$/g, '')])));
+  assert.ok(links.some((l) => l.rel === 'manifest' && l.href === 'manifest.webmanifest'),
+    `a <link rel=manifest href=manifest.webmanifest> in ${JSON.stringify(links)}`);
   const manifest = JSON.parse(await fsp.readFile(path.join(DIST_DIR, 'manifest.webmanifest'), 'utf8'));
   assert.equal(manifest.start_url, './');
   assert.equal(manifest.scope, './');
@@ -149,8 +154,9 @@ test('a new deploy: "A new version is available", the old version until Reload, 
       const css = (await fsp.readFile(path.join(root, oldCss), 'utf8')) + '\n:root { --webmqtt-deploy: "2"; }\n';
       const newCss = `main-${createHash('sha256').update(css).digest('hex').slice(0, 16)}.css`;
       const html = await fsp.readFile(path.join(root, 'index.html'), 'utf8');
-      // Trunk's <link rel="stylesheet" href="./main-….css" integrity="sha384-…"/>.
-      const link = new RegExp(`href="\\./${oldCss.replaceAll('.', '\\.')}" integrity="sha384-[^"]+"`);
+      // Trunk's <link href=./main-….css integrity=sha384-… rel=stylesheet> (minified:
+      // the values may be unquoted).
+      const link = new RegExp(`href="?\\./${oldCss.replaceAll('.', '\\.')}"? integrity="?sha384-[^"\\s>]+"?`);
       assert.match(html, link);
       const sri = 'sha384-' + createHash('sha384').update(css).digest('base64');
       await fsp.writeFile(path.join(root, newCss), css);
