@@ -147,10 +147,13 @@ ensure_npm_packages() {
 # wasm-opt for `trunk build --release` (index.html asks for -Oz): binaryen 132
 # from the npm package pinned in tools/binaryen/package-lock.json (Debian's
 # binaryen is too old for today's rustc output), put first on PATH, where
-# Trunk finds it (Trunk.toml: [tools] wasm_opt = "version_132").
+# Trunk finds it (Trunk.toml: [tools] wasm_opt = "version_132"); and terser
+# (tools/terser) for scripts/minify-js.mjs, the hook that minifies
+# wasm-bindgen's JS.
 ensure_build_tools() {
     ensure_nightly || return 1
     ensure_npm_packages tools/binaryen || return 1
+    ensure_npm_packages tools/terser || return 1
     case ":$PATH:" in
     *":$PWD/tools/binaryen/node_modules/.bin:"*) ;;
     *) PATH="$PWD/tools/binaryen/node_modules/.bin:$PATH" ;;

@@ -20,7 +20,7 @@ ensure_wasm_target
 ensure_wasm_bindgen
 ensure_trunk
 ensure_mosquitto
-ensure_build_tools || webmqtt_die "could not install wasm-opt (npm package binaryen)"
+ensure_build_tools || webmqtt_die "could not install the build tools (the nightly toolchain, wasm-opt from npm package binaryen, terser)"
 
 if webmqtt_port_open 127.0.0.1 "$APP_PORT"; then
     webmqtt_die "127.0.0.1:$APP_PORT is already in use; set WEBMQTT_APP_PORT to a free port"

@@ -3,7 +3,7 @@
 #
 # Installs (only what is missing): Rust target wasm32-unknown-unknown,
 # wasm-bindgen-cli, trunk, and the Debian packages mosquitto, mosquitto-clients,
-# chromium, chromium-driver; wasm-opt (npm ci in tools/binaryen); for the
+# chromium, chromium-driver; wasm-opt and terser (npm ci in tools/binaryen and tools/terser); for the
 # end-to-end suite, the npm packages of tests/e2e (npm ci). Then runs each suite below, even after one fails,
 # prints a summary, and exits non-zero if any suite failed. Needs no stdin
 # (works with CI=true); stops whatever it started.
@@ -35,7 +35,7 @@ ensure_wasm_bindgen || webmqtt_die "could not install wasm-bindgen-cli"
 ensure_trunk || webmqtt_die "could not install trunk"
 ensure_mosquitto || webmqtt_die "could not install mosquitto"
 ensure_chromium || webmqtt_die "could not install chromium"
-ensure_build_tools || webmqtt_die "could not install wasm-opt (npm package binaryen)"
+ensure_build_tools || webmqtt_die "could not install the build tools (the nightly toolchain, wasm-opt from npm package binaryen, terser)"
 printf '%s\n' "$(rustc --version)" "$(cargo --version)" "$(rustc +"$WEBMQTT_NIGHTLY" --version) (the browser build)" "$(wasm-bindgen --version)" \
     "$(trunk --version)" "$(wasm-opt --version)" "$(chromium --version 2>/dev/null)" "$(chromedriver --version 2>/dev/null)"
 
