@@ -164,7 +164,10 @@ ensure_build_tools() {
 # The browser build is made by a pinned nightly Rust, because only nightly can
 # rebuild the standard library (-Z build-std) with panics that abort at once
 # (-C panic=immediate-abort): no panic messages, locations or formatting code
-# in the .wasm. The native build and every test binary use the stable toolchain.
+# in the .wasm. `Debug` is left out too (-Z fmt-debug=none: every `{:?}` writes
+# nothing), so no text a person reads may come from `Debug`; and so are the
+# source locations `#[track_caller]` records (-Z location-detail=none).
+# The native build and every test binary use the stable toolchain.
 WEBMQTT_NIGHTLY_DATE=2026-05-20
 WEBMQTT_NIGHTLY_RUSTC="rustc 1.97.0-nightly (e50aa6fba 2026-05-19)"
 WEBMQTT_NIGHTLY="" # the toolchain name ensure_nightly chose
@@ -192,7 +195,7 @@ ensure_nightly() {
     WEBMQTT_TRUNK_ENV=(
         "RUSTUP_TOOLCHAIN=$WEBMQTT_NIGHTLY"
         "CARGO_UNSTABLE_BUILD_STD=std,panic_abort"
-        "RUSTFLAGS=--cfg erase_components -Zunstable-options -Cpanic=immediate-abort"
+        "RUSTFLAGS=--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
     )
     # Trunk runs cargo --offline (Trunk.toml): download what the rebuilt standard
     # library depends on (its own lock file, in rust-src) beforehand.

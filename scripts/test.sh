@@ -94,6 +94,16 @@ suite_trunk_build() {
         webmqtt_log "dist/*.wasm carries panic messages: not built with -C panic=immediate-abort"
         rc=1
     fi
+    # Built with -Z fmt-debug=none (scripts/lib.sh), where `{:?}` writes nothing: no
+    # text a person reads may be formatted with Debug (tests, after #[cfg(test)], may).
+    local debug_uses
+    debug_uses="$(awk '/#\[cfg\(test\)\]/ { nextfile } /:#?\?\}/ { print FILENAME ":" FNR ": " $0 }' \
+        $(find app/src codec/src -name '*.rs' | sort))"
+    if [ -n "$debug_uses" ]; then
+        webmqtt_log "Debug formatting ({:?}) outside tests, which the browser build leaves empty:"
+        printf '%s\n' "$debug_uses" >&2
+        rc=1
+    fi
     # The offline app: the manifest and its icons, the worker (written by the post_build
     # hook scripts/precache.mjs) and what registers it.
     local f

@@ -120,7 +120,7 @@ impl Transport {
         inner.socket = None;
         let subprotocol = inner.session.options().version.websocket_subprotocol();
         let ws = WebSocket::new_with_str(&inner.url.to_string(), subprotocol)
-            .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
+            .map_err(|e| js_error_text(&e))?;
         ws.set_binary_type(BinaryType::Arraybuffer);
         let weak = inner.this.clone();
         let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| from_js(&weak, Inner::on_open));
@@ -274,6 +274,19 @@ impl Inner {
 
 /// Runs a JavaScript callback's work on the transport, then hands the events
 /// it produced to the owner, outside the borrow.
+/// What the browser said when it refused to open a WebSocket: a DOMException
+/// ("SyntaxError: …") in the browsers we know, anything thrown otherwise.
+/// (Not `Debug`: the browser build leaves `Debug` out, `-Zfmt-debug=none`.)
+fn js_error_text(error: &JsValue) -> String {
+    if let Some(e) = error.dyn_ref::<web_sys::DomException>() {
+        return format!("{}: {}", e.name(), e.message());
+    }
+    if let Some(e) = error.dyn_ref::<js_sys::Error>() {
+        return format!("{}: {}", String::from(e.name()), String::from(e.message()));
+    }
+    error.as_string().unwrap_or_else(|| "the browser gave no reason".to_owned())
+}
+
 fn from_js(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
     let Some(rc) = weak.upgrade() else { return };
     match rc.try_borrow_mut() {

@@ -110,7 +110,7 @@ impl fmt::Display for DecodeError {
                 write!(f, "{field} is a variable byte integer longer than 4 bytes or than its value needs")
             }
             Self::UnsupportedProtocol { name, level } => {
-                write!(f, "unsupported protocol {name:?} level {level} (expected MQIsdp 3, MQTT 4 or MQTT 5)")
+                write!(f, "unsupported protocol \"{name}\" level {level} (expected MQIsdp 3, MQTT 4 or MQTT 5)")
             }
             Self::ReservedConnectFlag => f.write_str("reserved CONNECT flag (bit 0) is set"),
             Self::WillFlagsWithoutWill => f.write_str("will QoS or will retain is set without the will flag"),

@@ -667,8 +667,26 @@ fn property_value(p: &Property) -> String {
         Property::PayloadFormatIndicator(_) => "unspecified bytes".to_owned(),
         Property::MessageExpiryInterval(s) => format!("{s} s"),
         Property::ContentType(s) | Property::ResponseTopic(s) => s.clone(),
-        Property::SubscriptionIdentifier(n) => n.to_string(),
-        Property::TopicAlias(n) => n.to_string(),
-        other => format!("{other:?}"),
+        // The rest belong to other packets, which the codec refuses on a PUBLISH;
+        // written out rather than with `Debug`, which the browser build leaves out.
+        Property::AssignedClientIdentifier(s)
+        | Property::AuthenticationMethod(s)
+        | Property::ResponseInformation(s)
+        | Property::ServerReference(s)
+        | Property::ReasonString(s) => s.clone(),
+        Property::SubscriptionIdentifier(n)
+        | Property::SessionExpiryInterval(n)
+        | Property::WillDelayInterval(n)
+        | Property::MaximumPacketSize(n) => n.to_string(),
+        Property::TopicAlias(n) | Property::ServerKeepAlive(n) | Property::ReceiveMaximum(n) | Property::TopicAliasMaximum(n) => {
+            n.to_string()
+        }
+        Property::RequestProblemInformation(n)
+        | Property::RequestResponseInformation(n)
+        | Property::MaximumQoS(n)
+        | Property::RetainAvailable(n)
+        | Property::WildcardSubscriptionAvailable(n)
+        | Property::SubscriptionIdentifierAvailable(n)
+        | Property::SharedSubscriptionAvailable(n) => n.to_string(),
     }
 }

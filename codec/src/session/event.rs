@@ -205,8 +205,8 @@ impl fmt::Display for ProtocolViolation {
             Self::SessionPresentOnCleanStart => f.write_str("session present on a clean start"),
             Self::UnexpectedAuth => f.write_str("AUTH without an authentication method in CONNECT"),
             Self::AuthMethodMismatch { expected, received } => match received {
-                Some(m) => write!(f, "AUTH with authentication method {m:?} instead of {expected:?}"),
-                None => write!(f, "AUTH without authentication method {expected:?}"),
+                Some(m) => write!(f, "AUTH with authentication method \"{m}\" instead of \"{expected}\""),
+                None => write!(f, "AUTH without authentication method \"{expected}\""),
             },
         }
     }
