@@ -166,8 +166,7 @@ ensure_build_tools() {
 # (-C panic=immediate-abort): no panic messages, locations or formatting code
 # in the .wasm. `Debug` is left out too (-Z fmt-debug=none: every `{:?}` writes
 # nothing), so no text a person reads may come from `Debug`; and so are the
-# source locations `#[track_caller]` records (-Z location-detail=none). Less is
-# inlined (-Z mir-opt-level=1, LLVM's inline threshold 0): 2.6 KB less.
+# source locations `#[track_caller]` records (-Z location-detail=none).
 # The native build and every test binary use the stable toolchain.
 WEBMQTT_NIGHTLY_DATE=2026-05-20
 WEBMQTT_NIGHTLY_RUSTC="rustc 1.97.0-nightly (e50aa6fba 2026-05-19)"
@@ -196,7 +195,7 @@ ensure_nightly() {
     WEBMQTT_TRUNK_ENV=(
         "RUSTUP_TOOLCHAIN=$WEBMQTT_NIGHTLY"
         "CARGO_UNSTABLE_BUILD_STD=std,panic_abort"
-        "RUSTFLAGS=--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none -Zmir-opt-level=1 -Cllvm-args=-inline-threshold=0"
+        "RUSTFLAGS=--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
     )
     # Trunk runs cargo --offline (Trunk.toml): download what the rebuilt standard
     # library depends on (its own lock file, in rust-src) beforehand.

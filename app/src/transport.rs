@@ -272,8 +272,6 @@ impl Inner {
     }
 }
 
-/// Runs a JavaScript callback's work on the transport, then hands the events
-/// it produced to the owner, outside the borrow.
 /// What the browser said when it refused to open a WebSocket: a DOMException
 /// ("SyntaxError: …") in the browsers we know, anything thrown otherwise.
 /// (Not `Debug`: the browser build leaves `Debug` out, `-Zfmt-debug=none`.)
@@ -287,6 +285,8 @@ fn js_error_text(error: &JsValue) -> String {
     error.as_string().unwrap_or_else(|| "the browser gave no reason".to_owned())
 }
 
+/// Runs a JavaScript callback's work on the transport, then hands the events
+/// it produced to the owner, outside the borrow.
 fn from_js(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
     let Some(rc) = weak.upgrade() else { return };
     match rc.try_borrow_mut() {
