@@ -24,7 +24,8 @@
 // target/webmqtt-bench/first-load), CHROMIUM (default /usr/bin/chromium),
 // PAGES (default app,mqttjs), DOWN_KBPS=1600, UP_KBPS=750, RTT_MS=150, CPU=4,
 // WARM_WAIT_MS=5000 (between the cold visit, once the app's worker is in control, and
-// the warm one).
+// the warm one), TRACE=1 (each page's last warm visit is recorded as a Chrome trace,
+// PAGE-warm.trace.json in OUT, and its main-thread tasks are logged).
 "use strict";
 
 const crypto = require("crypto");
@@ -54,6 +55,7 @@ const MQTTJS_VERSION = require(path.join(HERE, "node_modules", "mqtt", "package.
 const LABEL = { app: "app (dist/)", mqttjs: `MQTT.js ${MQTTJS_VERSION} + form` };
 const PATHS = { app: "/webmqtt/", mqttjs: "/mqttjs/" };
 const LOAD_TIMEOUT_MS = 180000;
+const TRACE = env.TRACE === "1";
 
 const log = (...a) => console.error("[first-load]", ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -340,11 +342,62 @@ async function runPage(tmp, page, origin) {
     await sleep(WARM_WAIT_MS);
     await cdp.send("Page.navigate", { url: "about:blank" });
     await sleep(300);
+    if (!TRACE) return { cold, warm: await visit(cdp, url) };
+    const traceEvents = [];
+    cdp.on("Tracing.dataCollected", (d) => traceEvents.push(...d.value));
+    await cdp.send("Tracing.start", {
+      categories: "toplevel,devtools.timeline,v8.execute,v8.wasm,disabled-by-default-v8.compile",
+      transferMode: "ReportEvents",
+    });
     const warm = await visit(cdp, url);
+    const complete = new Promise((resolve) => cdp.on("Tracing.tracingComplete", resolve));
+    await cdp.send("Tracing.end");
+    await Promise.race([complete, sleep(60000)]);
+    cdp.listeners.set("Tracing.dataCollected", []);
+    fs.writeFileSync(path.join(OUT, `${page}-warm.trace.json`), JSON.stringify({ traceEvents }));
+    for (const line of mainThreadTasks(traceEvents, warm.ms)) log(`  ${page} warm: ${line}`);
     return { cold, warm };
   } finally {
     await closeChromium(browser);
   }
+}
+
+// The page's main-thread work until it was usable (`untilMs` after the trace began,
+// just before the navigation): each top-level event over 5 ms with what took most
+// of its time, then the totals of what the page's start is made of.
+function mainThreadTasks(events, untilMs) {
+  const names = events.filter((e) => e.name === "thread_name" && e.args && e.args.name === "CrRendererMain");
+  // The last renderer main thread named: the page's.
+  const main = names[names.length - 1];
+  if (!main) return ["no renderer main thread in the trace"];
+  const on = events
+    .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X" && e.dur != null)
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  if (on.length === 0) return ["no events on the main thread"];
+  const t0 = on[0].ts;
+  const end = t0 + untilMs * 1000;
+  const top = [];
+  for (const e of on) {
+    const last = top[top.length - 1];
+    if (!last || e.ts >= last.ts + last.dur) top.push(e);
+  }
+  const lines = top
+    .filter((t) => t.ts <= end && t.dur > 5000)
+    .map((t) => {
+      const inside = on.filter((e) => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.dur > 2000);
+      const what = inside
+        .sort((a, b) => b.dur - a.dur)
+        .slice(0, 6)
+        .map((e) => `${e.name} ${(e.dur / 1000).toFixed(1)}`)
+        .join(", ");
+      return `+${((t.ts - t0) / 1000).toFixed(0)} ms ${t.name}: ${(t.dur / 1000).toFixed(1)} ms (${what})`;
+    });
+  const total = (name) => {
+    const hits = on.filter((e) => e.name === name && e.ts <= end);
+    return `${name} ${hits.length}× ${(hits.reduce((s, e) => s + e.dur, 0) / 1000).toFixed(1)} ms`;
+  };
+  lines.push(["wasm.CompileLazy", "Layout", "UpdateLayoutTree", "EvaluateScript", "FunctionCall"].map(total).join(", "));
+  return lines;
 }
 
 // --- main ------------------------------------------------------------------------------
