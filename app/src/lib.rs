@@ -90,9 +90,14 @@ pub fn App() -> impl IntoView {
     let filter = RwSignal::new(FeedFilter::default());
     // The panels are drawn again only when another connection is chosen.
     let current = Memo::new(move |_| ws.selected_connection().map(|c| c.id));
-    let with_current = move |f: fn(Connection, RwSignal<FeedFilter>, RwSignal<Tab>) -> AnyView| {
-        move || current.get().and_then(|id| untrack(|| ws.get(id))).map(|c| f(c, filter, tab))
-    };
+    // The connection form is drawn first, and the rest of the page (status,
+    // subscriptions, feed, publish form) once the browser has shown it: on a slow
+    // phone the Connect button is there sooner, and a returning user's first
+    // move is to press it. (After the next frame, not in it: a frame callback
+    // runs before that frame is painted.)
+    let page_drawn = RwSignal::new(false);
+    request_animation_frame(move || set_timeout(move || page_drawn.set(true), std::time::Duration::ZERO));
+    let connection = move || current.get().and_then(|id| untrack(|| ws.get(id)));
 
     view! {
         <AppHeader />
@@ -100,10 +105,12 @@ pub fn App() -> impl IntoView {
         <div class="workspace">
             <aside class="sidebar">
                 <ConnectionList />
-                {with_current(|conn, _, _| view! { <ConnectionPanel conn=conn /> }.into_any())}
+                {move || connection().map(|conn| view! { <ConnectionPanel conn=conn /> })}
             </aside>
             <main class="main">
-                {with_current(|conn, filter, tab| view! { <ConnectionView conn=conn filter=filter tab=tab /> }.into_any())}
+                {move || {
+                    page_drawn.get().then(connection).flatten().map(|conn| view! { <ConnectionView conn=conn filter=filter tab=tab /> })
+                }}
             </main>
         </div>
     }

@@ -43,12 +43,20 @@ impl Drop for Page {
     }
 }
 
-fn mount_app() -> Page {
+fn mount_app_now() -> Page {
     let document = web_sys::window().unwrap().document().unwrap();
     let host: HtmlElement = document.create_element("div").unwrap().dyn_into().unwrap();
     document.body().unwrap().append_child(&host).unwrap();
     let handle = leptos::mount::mount_to(host.clone(), webmqtt_app::App);
     Page { host, mounted: Some(Box::new(handle)) }
+}
+
+/// The app mounted and drawn: the connection form at once, the rest of the
+/// page once the browser has shown the form.
+async fn mount_app() -> Page {
+    let page = mount_app_now();
+    until("the rest of the page", 5_000.0, || page.find("#publish-topic"), || page.summary()).await;
+    page
 }
 
 impl Page {
@@ -133,11 +141,28 @@ fn nonce() -> String {
     format!("{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32)
 }
 
+// --- the first frame -------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn the_connection_form_is_drawn_first_and_the_rest_of_the_page_after_it() {
+    let page = mount_app_now();
+    // In the mount itself: a slow phone shows a usable Connect button first.
+    let connect = page.get("#connect");
+    assert!(!connect.has_attribute("disabled"), "Connect is enabled: {}", page.summary());
+    assert!(page.find("#broker-url").is_some(), "the broker URL field is there");
+    assert!(page.find("#publish-topic").is_none(), "the publish form waits for the next frame");
+    assert!(page.find("#feed-list").is_none(), "the feed waits for the next frame");
+    // Then the rest: the feed, the subscriptions and the publish form.
+    until("the publish form", 5_000.0, || page.find("#publish-topic"), || page.summary()).await;
+    until("the feed", 5_000.0, || page.find("#feed-list"), || page.summary()).await;
+    assert!(page.find("#subscribe-topic").is_some(), "the subscriptions panel is there: {}", page.summary());
+}
+
 // --- the broker URL field -------------------------------------------------------
 
 #[wasm_bindgen_test]
 async fn broker_url_field_explains_a_port_that_does_not_exist() {
-    let page = mount_app();
+    let page = mount_app().await;
     assert!(page.find("#broker-url-error").is_none(), "the default address is valid: {}", page.summary());
 
     page.set_value("#broker-url", "ws://localhost:99999");
@@ -158,7 +183,7 @@ async fn broker_url_field_explains_a_port_that_does_not_exist() {
 
 #[wasm_bindgen_test]
 async fn broker_url_field_explains_that_mqtt_urls_do_not_work_in_a_browser() {
-    let page = mount_app();
+    let page = mount_app().await;
     page.set_value("#broker-url", "mqtt://x");
     let error = page.until_text("the URL error", "#broker-url-error", |_| true).await;
     assert_eq!(error, "A browser can only reach MQTT brokers over WebSocket: use ws:// or wss:// instead of mqtt://");
@@ -168,7 +193,7 @@ async fn broker_url_field_explains_that_mqtt_urls_do_not_work_in_a_browser() {
 
 #[wasm_bindgen_test]
 async fn publish_form_refuses_a_wildcard_in_the_topic() {
-    let page = mount_app();
+    let page = mount_app().await;
     page.set_value("#publish-topic", "lab/#");
     page.set_value("#publish-payload", "hello");
     page.click("#publish");
@@ -180,7 +205,7 @@ async fn publish_form_refuses_a_wildcard_in_the_topic() {
 
 #[wasm_bindgen_test]
 async fn publish_form_refuses_bad_hex_and_says_where() {
-    let page = mount_app();
+    let page = mount_app().await;
     page.set_value("#publish-topic", "lab/x");
     page.set_value("#publish-format", "hex");
     page.set_value("#publish-payload", "BEX");
@@ -244,7 +269,7 @@ fn row_text(row: &Element, selector: &str) -> String {
 
 #[wasm_bindgen_test]
 async fn connect_subscribe_and_publish_through_the_forms() {
-    let page = mount_app();
+    let page = mount_app().await;
     connect_via_form(&page).await;
     subscribe_via_form(&page, "lab/#").await;
 
@@ -270,7 +295,7 @@ fn swatches(row: &Element) -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn a_row_shows_the_colour_of_every_subscription_its_message_matched() {
-    let page = mount_app();
+    let page = mount_app().await;
     connect_via_form(&page).await;
     subscribe_via_form(&page, "lab/#").await;
     subscribe_via_form(&page, "lab/two/#").await;
@@ -289,7 +314,7 @@ async fn a_row_shows_the_colour_of_every_subscription_its_message_matched() {
 
 #[wasm_bindgen_test]
 async fn markup_in_a_payload_is_shown_as_text() {
-    let page = mount_app();
+    let page = mount_app().await;
     connect_via_form(&page).await;
     subscribe_via_form(&page, "lab/#").await;
 
