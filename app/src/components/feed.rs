@@ -13,6 +13,7 @@ use webmqtt_codec::Property;
 use super::fields::{options, selected as selected_value};
 use super::{clock_time, size};
 use super::download;
+use super::KeyedRows;
 use crate::connection::Connection;
 use crate::export::{export, file_name, ExportFormat};
 use crate::feed::{Feed, FeedFilter, FeedMessage, DEFAULT_CAPACITY};
@@ -363,9 +364,10 @@ pub fn FeedPanel(conn: Connection, filter: RwSignal<FeedFilter>) -> impl IntoVie
                                 // shows whichever message is there now. In a flood every row
                                 // shows a new message each frame, and changing a row's text
                                 // costs far less than making and removing its elements.
-                                <For each=move || 0..places.get() key=|place| *place let:place>
-                                    <FeedRow place=place window=window selected=selected />
-                                </For>
+                                <KeyedRows keys=Signal::derive(move || (0..places.get() as u64).collect())
+                                    row=Callback::new(move |place| {
+                                        view! { <FeedRow place=place as usize window=window selected=selected /> }.into_any()
+                                    }) />
                             </ol>
                         </div>
                     </div>

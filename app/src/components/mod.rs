@@ -25,7 +25,20 @@ pub use subscriptions::SubscriptionsPanel;
 pub use topic_tree::TopicTreePanel;
 pub use ttn::TtnPanel;
 
+use leptos::prelude::*;
+
 use crate::number_text::one_decimal;
+
+/// A list that keeps its rows while it changes (Leptos's keyed `<For>`), for
+/// every such list of the app: the feed's rows, the topic tree, the TTN log.
+/// Each `<For>` brings its own copy of the keyed diff into the download (some
+/// 8 KB of code each); made once here, keyed by a number and drawing rows as
+/// `AnyView`s, the lists share one. `row` draws the row of a key when the key
+/// first appears; a key that stays keeps its row.
+#[component]
+pub(crate) fn KeyedRows(keys: Signal<Vec<u64>>, row: Callback<u64, AnyView>) -> impl IntoView {
+    view! { <For each=move || keys.get() key=|k| *k children=move |k| row.run(k) /> }
+}
 
 /// `HH:MM:SS.mmm` in local time.
 pub(crate) fn clock_time(ms: f64) -> String {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 
-use super::clock_time;
+use super::{clock_time, KeyedRows};
 use crate::connection::Connection;
 use crate::feed::FeedFilter;
 use crate::topic_tree::TopicTree;
@@ -18,7 +18,7 @@ const MAX_ROWS: usize = 500;
 /// by the row itself, so that a stream changes texts in the rows, never the
 /// rows: a row made anew between a press and its release would lose the click
 /// (and the keyboard's focus), and on a busy topic that was every batch.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Row {
     id: usize,
     path: String,
@@ -29,6 +29,16 @@ struct Row {
     indent: usize,
     has_children: bool,
     open: bool,
+    /// Laid out as a search result (the whole path, no indentation).
+    by_path: bool,
+}
+
+impl Row {
+    /// What the row is kept by while the tree changes: everything it is drawn
+    /// from. (A node's path and depth never change: the tree only grows.)
+    fn key(&self) -> u64 {
+        ((self.id as u64) << 3) | (u64::from(self.by_path) << 2) | (u64::from(self.has_children) << 1) | u64::from(self.open)
+    }
 }
 
 fn row(tree: &TopicTree, id: usize, open: bool, by_path: bool) -> Option<Row> {
@@ -38,7 +48,15 @@ fn row(tree: &TopicTree, id: usize, open: bool, by_path: bool) -> Option<Row> {
         _ if n.name.is_empty() => "(empty level)".to_owned(),
         _ => n.name.clone(),
     };
-    Some(Row { id, path: n.path.clone(), label, indent: if by_path { 0 } else { n.depth }, has_children: !n.children.is_empty(), open })
+    Some(Row {
+        id,
+        path: n.path.clone(),
+        label,
+        indent: if by_path { 0 } else { n.depth },
+        has_children: !n.children.is_empty(),
+        open,
+        by_path,
+    })
 }
 
 /// The last message on exactly this topic (none on a level that only has
@@ -101,7 +119,8 @@ pub fn TopicTreePanel(
                 </button>
             </div>
             <ul id="topic-tree-list" class="topic-tree-list" role="tree">
-                <For each=move || rows.get() key=|r| r.clone() let:r>
+                <KeyedRows keys=Signal::derive(move || rows.with(|rows| rows.iter().map(Row::key).collect()))
+                    row=Callback::new(move |key| rows.with_untracked(|rows| rows.iter().find(|r| r.key() == key).cloned()).map(|r| view! {
                     <li class="topic-node" role="treeitem" data-path=r.path.clone()
                         style:padding-left=format!("{}rem", r.indent)
                         aria-expanded=r.has_children.then(|| r.open.to_string())>
@@ -128,7 +147,7 @@ pub fn TopicTreePanel(
                         <span class="topic-count">{move || topics.with(|t| t.node(r.id).map_or(0, |n| n.subtree_count))}</span>
                         <LastMessage topics=topics id=r.id />
                     </li>
-                </For>
+                }).into_any()) />
             </ul>
         </section>
     }

@@ -6,14 +6,14 @@ use leptos::prelude::*;
 use webmqtt_codec::{Publish, SubscriptionOptions};
 
 use super::fields::{options, selected};
-use super::{clock_time, size};
+use super::{clock_time, size, KeyedRows};
 use crate::connection::Connection;
 use crate::form::{Field, SelectKey};
 use crate::payload;
 use super::labs::BridgeOutput;
 use crate::bridge::{Bridge, BridgeForm, DEFAULT_WS_PORT};
 use crate::ttn::{
-    mosquitto_pub_config, ComposerCheck, ComposerForm, ComposerFormat, Priority, QueueOperation, TtnEvent,
+    mosquitto_pub_config, ComposerCheck, ComposerForm, ComposerFormat, Priority, QueueOperation,
     TtnKind, TtnMessage,
 };
 
@@ -142,13 +142,15 @@ fn DeviceListView(conn: Connection, form: RwSignal<ComposerForm>) -> impl IntoVi
 
 #[component]
 fn UplinkViewer(conn: Connection) -> impl IntoView {
-    let events = move || conn.ttn.with(|log| log.events().cloned().collect::<Vec<TtnEvent>>());
+    let seqs = Signal::derive(move || conn.ttn.with(|log| log.events().map(|e| e.seq).collect::<Vec<u64>>()));
+    let row = Callback::new(move |seq| {
+        let event = conn.ttn.with_untracked(|log| log.events().find(|e| e.seq == seq).cloned());
+        event.map(|e| view! { <TtnEventRow at_ms=e.at_ms topic=e.topic message=e.message raw=e.raw /> }).into_any()
+    });
     view! {
         <h3>"Uplinks and events"</h3>
         <ol id="ttn-events" class="ttn-events">
-            <For each=events key=|e| e.seq let:e>
-                <TtnEventRow at_ms=e.at_ms topic=e.topic message=e.message raw=e.raw />
-            </For>
+            <KeyedRows keys=seqs row=row />
         </ol>
     }
 }
