@@ -22,6 +22,9 @@ test('a busy topic keeps its row: counts change in place, a press is a click', {
     await app.openTab('topics');
     await node('busy').locator('.topic-toggle').click();
     await node('busy/a').waitFor({ timeout: 5_000 });
+    // Both first messages in the tree (b1 may come in the batch after a1's) before the rows are marked.
+    await node('busy/b').waitFor({ timeout: 5_000 });
+    await waitUntil(async () => (await node('busy').locator('.topic-count').textContent()) === '2', 5_000, 'busy counts 2');
     // Marked, to tell whether the rows are the same elements after the next messages.
     await app.page.$$eval('#topic-tree-list .topic-node', (lis) => lis.forEach((li) => { li.dataset.mark = 'kept'; }));
 
