@@ -50,10 +50,13 @@
 
 mod event;
 mod options;
+mod packet_ids;
 mod time;
 mod tolerance;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use packet_ids::{PacketIdSet, PendingById};
 
 use core::time::Duration;
 
@@ -126,23 +129,25 @@ pub struct Session {
 
     next_packet_id: u16,
     /// Identifiers of queued and in-flight messages and pending (un)subscribes.
-    ids_in_use: BTreeSet<u16>,
+    ids_in_use: PacketIdSet,
     next_seq: u64,
     in_flight: BTreeMap<u16, InFlight>,
     /// Messages waiting for a connection or for the broker's receive maximum.
     queued: VecDeque<Outgoing>,
-    pending_subscribes: BTreeMap<u16, Vec<SubscribeFilter>>,
-    pending_unsubscribes: BTreeMap<u16, Vec<String>>,
+    pending_subscribes: PendingById<Vec<SubscribeFilter>>,
+    pending_unsubscribes: PendingById<Vec<String>>,
     /// Subscriptions the broker granted.
     subscriptions: BTreeMap<String, SubscriptionOptions>,
     /// Inbound QoS 2 packet ids delivered but not yet released (PUBREL).
-    incoming_qos2: BTreeSet<u16>,
+    incoming_qos2: PacketIdSet,
     /// With `manual_acks`: inbound QoS 1 messages delivered, awaiting `ack`.
-    app_ack_qos1: BTreeSet<u16>,
+    app_ack_qos1: PacketIdSet,
     /// With `manual_acks`: inbound QoS 2 messages delivered, awaiting `ack` (a
     /// subset of `incoming_qos2`: PUBREC not sent yet).
-    app_ack_qos2: BTreeSet<u16>,
-    inbound_aliases: BTreeMap<u16, TopicName>,
+    app_ack_qos2: PacketIdSet,
+    /// The topics of the broker's topic aliases, indexed by alias (1 up to our
+    /// Topic Alias Maximum, which the session checks first).
+    inbound_aliases: Vec<Option<TopicName>>,
     outbound_aliases: BTreeMap<TopicName, u16>,
     /// A CONNACK has accepted us once: later connections resume the session.
     accepted_once: bool,
@@ -170,17 +175,17 @@ impl Session {
             last_received: Instant::default(),
             ping_sent: None,
             next_packet_id: 1,
-            ids_in_use: BTreeSet::new(),
+            ids_in_use: PacketIdSet::default(),
             next_seq: 0,
             in_flight: BTreeMap::new(),
             queued: VecDeque::new(),
-            pending_subscribes: BTreeMap::new(),
-            pending_unsubscribes: BTreeMap::new(),
+            pending_subscribes: PendingById::default(),
+            pending_unsubscribes: PendingById::default(),
             subscriptions: BTreeMap::new(),
-            incoming_qos2: BTreeSet::new(),
-            app_ack_qos1: BTreeSet::new(),
-            app_ack_qos2: BTreeSet::new(),
-            inbound_aliases: BTreeMap::new(),
+            incoming_qos2: PacketIdSet::default(),
+            app_ack_qos1: PacketIdSet::default(),
+            app_ack_qos2: PacketIdSet::default(),
+            inbound_aliases: Vec::new(),
             outbound_aliases: BTreeMap::new(),
             accepted_once: false,
             clean_start_sent: true,
@@ -419,7 +424,7 @@ impl Session {
         let body_len = match checked {
             Ok(body_len) => body_len,
             Err(e) => {
-                self.ids_in_use.remove(&publish.packet_id);
+                self.ids_in_use.remove(publish.packet_id);
                 return Err(e);
             }
         };
@@ -465,7 +470,7 @@ impl Session {
         let packet_id = self.allocate_packet_id()?;
         let packet = Packet::Subscribe(Subscribe { packet_id, filters, properties });
         if let Err(e) = self.write(now, &packet) {
-            self.ids_in_use.remove(&packet_id);
+            self.ids_in_use.remove(packet_id);
             return Err(e);
         }
         let Packet::Subscribe(Subscribe { filters, .. }) = packet else { return Ok(packet_id) };
@@ -491,7 +496,7 @@ impl Session {
         let packet_id = self.allocate_packet_id()?;
         let packet = Packet::Unsubscribe(Unsubscribe { packet_id, filters, properties });
         if let Err(e) = self.write(now, &packet) {
-            self.ids_in_use.remove(&packet_id);
+            self.ids_in_use.remove(packet_id);
             return Err(e);
         }
         let Packet::Unsubscribe(Unsubscribe { filters, .. }) = packet else { return Ok(packet_id) };
@@ -509,9 +514,9 @@ impl Session {
     /// it twice, and the caller acknowledges it once connected. If the broker lost
     /// the session, the message is forgotten ([`SessionError::NotAwaitingAck`]).
     pub fn ack(&mut self, now: Instant, packet_id: u16) -> Result<(), SessionError> {
-        let packet = if self.app_ack_qos1.contains(&packet_id) {
+        let packet = if self.app_ack_qos1.contains(packet_id) {
             Packet::PubAck(Ack::new(packet_id))
-        } else if self.app_ack_qos2.contains(&packet_id) {
+        } else if self.app_ack_qos2.contains(packet_id) {
             Packet::PubRec(Ack::new(packet_id))
         } else {
             return Err(SessionError::NotAwaitingAck { packet_id });
@@ -524,8 +529,8 @@ impl Session {
             self.close(CloseReason::SendFailed { packet: packet.packet_type(), error: error.clone() });
             return Err(error);
         }
-        self.app_ack_qos1.remove(&packet_id);
-        self.app_ack_qos2.remove(&packet_id);
+        self.app_ack_qos1.remove(packet_id);
+        self.app_ack_qos2.remove(packet_id);
         Ok(())
     }
 
@@ -543,7 +548,7 @@ impl Session {
     }
 
     fn release_packet_id(&mut self, id: u16) {
-        self.ids_in_use.remove(&id);
+        self.ids_in_use.remove(id);
     }
 
     /// A queued or in-flight message is given up: its id is free again.
@@ -838,7 +843,7 @@ impl Session {
             QoS::AtLeastOnce if manual => {
                 // Sent again (a resumed session) before the caller acknowledged
                 // it: the caller has it already.
-                if self.app_ack_qos1.contains(&id) {
+                if self.app_ack_qos1.contains(id) {
                     return;
                 }
                 if !self.within_receive_maximum(now) {
@@ -855,10 +860,10 @@ impl Session {
                 }
             }
             QoS::ExactlyOnce => {
-                if self.incoming_qos2.contains(&id) {
+                if self.incoming_qos2.contains(id) {
                     // A duplicate is not delivered again; it is answered with PUBREC
                     // again, unless the caller has not acknowledged it yet.
-                    if !self.app_ack_qos2.contains(&id) {
+                    if !self.app_ack_qos2.contains(id) {
                         self.send_or_close(now, &Packet::PubRec(Ack::new(id)));
                     }
                     return;
@@ -895,10 +900,17 @@ impl Session {
         if alias == 0 || alias > self.options.topic_alias_maximum.unwrap_or(0) {
             return Err(ProtocolViolation::TopicAliasInvalid(alias));
         }
+        let at = usize::from(alias);
         if publish.topic.is_empty() {
-            publish.topic = self.inbound_aliases.get(&alias).ok_or(ProtocolViolation::TopicAliasNotSet(alias))?.clone();
+            let topic = self.inbound_aliases.get(at).and_then(Option::as_ref);
+            publish.topic = topic.ok_or(ProtocolViolation::TopicAliasNotSet(alias))?.clone();
         } else {
-            self.inbound_aliases.insert(alias, publish.topic.clone());
+            if at >= self.inbound_aliases.len() {
+                self.inbound_aliases.resize_with(at + 1, || None);
+            }
+            if let Some(slot) = self.inbound_aliases.get_mut(at) {
+                *slot = Some(publish.topic.clone());
+            }
         }
         Ok(())
     }
@@ -962,23 +974,23 @@ impl Session {
     /// again (the broker may not have seen our PUBCOMP), in 5.0 with 0x92.
     fn handle_pubrel(&mut self, now: Instant, ack: Ack) {
         let id = ack.packet_id;
-        if self.app_ack_qos2.contains(&id) {
+        if self.app_ack_qos2.contains(id) {
             // We have not sent PUBREC: there is nothing to release yet.
             return self.violation(now, ProtocolViolation::AckOutOfStep { packet: PacketType::PubRel, packet_id: id });
         }
-        let known = self.incoming_qos2.contains(&id);
+        let known = self.incoming_qos2.contains(id);
         let reason = if known || !self.options.version.is_v5() {
             ReasonCode::SUCCESS
         } else {
             ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
         };
         if self.send_or_close(now, &Packet::PubComp(Ack { reason, ..Ack::new(id) })) {
-            self.incoming_qos2.remove(&id);
+            self.incoming_qos2.remove(id);
         }
     }
 
     fn handle_suback(&mut self, now: Instant, ack: SubAck) {
-        let Some(filters) = self.pending_subscribes.remove(&ack.packet_id) else {
+        let Some(filters) = self.pending_subscribes.remove(ack.packet_id) else {
             return self.unknown_packet_id(PacketType::SubAck, ack.packet_id);
         };
         self.release_packet_id(ack.packet_id);
@@ -1007,7 +1019,7 @@ impl Session {
     }
 
     fn handle_unsuback(&mut self, now: Instant, ack: UnsubAck) {
-        let Some(filters) = self.pending_unsubscribes.remove(&ack.packet_id) else {
+        let Some(filters) = self.pending_unsubscribes.remove(ack.packet_id) else {
             return self.unknown_packet_id(PacketType::UnsubAck, ack.packet_id);
         };
         self.release_packet_id(ack.packet_id);
@@ -1054,7 +1066,7 @@ impl Session {
 
     /// (Un)subscribes are not part of the session state: they are not resent.
     fn forget_pending_requests(&mut self) {
-        for id in self.pending_subscribes.keys().chain(self.pending_unsubscribes.keys()) {
+        for id in self.pending_subscribes.ids().chain(self.pending_unsubscribes.ids()) {
             self.ids_in_use.remove(id);
         }
         self.pending_subscribes.clear();

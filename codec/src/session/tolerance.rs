@@ -64,7 +64,7 @@ impl Session {
         let mut diagnostics = Vec::new();
         let reasons = if codes.is_empty() {
             diagnostics.push(Diagnostic::UnsubAckWithoutReasonCodes { packet_id });
-            let filters = self.pending_unsubscribes.get(&packet_id).map_or(0, Vec::len);
+            let filters = self.pending_unsubscribes.get(packet_id).map_or(0, Vec::len);
             vec![ReasonCode::SUCCESS; filters]
         } else {
             let mut reasons = Vec::with_capacity(codes.len());
