@@ -15,7 +15,7 @@ use crate::form::SelectKey;
 use core::borrow::Borrow;
 
 use crate::base64;
-use webmqtt_codec::{Properties, Property, PropertyId};
+use webmqtt_codec::{Properties, Property, PropertyId, PropertyValue};
 
 use crate::feed::FeedMessage;
 use crate::json::{self, Object, Value};
@@ -223,31 +223,13 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// data (Correlation Data, Authentication Data) as base64, and a user property
 /// as its `[name, value]` pair.
 pub fn property_value_json(property: &Property) -> Value {
-    use Property as P;
-    match property {
-        P::PayloadFormatIndicator(v)
-        | P::RequestProblemInformation(v)
-        | P::RequestResponseInformation(v)
-        | P::MaximumQoS(v)
-        | P::RetainAvailable(v)
-        | P::WildcardSubscriptionAvailable(v)
-        | P::SubscriptionIdentifierAvailable(v)
-        | P::SharedSubscriptionAvailable(v) => Value::from(*v),
-        P::ServerKeepAlive(v) | P::ReceiveMaximum(v) | P::TopicAliasMaximum(v) | P::TopicAlias(v) => Value::from(*v),
-        P::MessageExpiryInterval(v)
-        | P::SessionExpiryInterval(v)
-        | P::WillDelayInterval(v)
-        | P::MaximumPacketSize(v)
-        | P::SubscriptionIdentifier(v) => Value::from(*v),
-        P::ContentType(s)
-        | P::ResponseTopic(s)
-        | P::AssignedClientIdentifier(s)
-        | P::AuthenticationMethod(s)
-        | P::ResponseInformation(s)
-        | P::ServerReference(s)
-        | P::ReasonString(s) => Value::from(s.as_str()),
-        P::CorrelationData(b) | P::AuthenticationData(b) => Value::from(base64::encode(b)),
-        P::UserProperty(k, v) => Value::from(vec![k.as_str(), v.as_str()]),
+    match property.value() {
+        PropertyValue::Byte(v) => Value::from(v),
+        PropertyValue::TwoByte(v) => Value::from(v),
+        PropertyValue::FourByte(v) | PropertyValue::VarInt(v) => Value::from(v),
+        PropertyValue::Str(s) => Value::from(s),
+        PropertyValue::Binary(b) => Value::from(base64::encode(b)),
+        PropertyValue::Pair(k, v) => Value::from(vec![k, v]),
     }
 }
 

@@ -27,7 +27,7 @@ pub use packet::{
     Ack, Auth, ConnAck, Connect, Disconnect, FixedHeader, Packet, PacketType, Publish, RetainHandling, SubAck,
     Subscribe, SubscribeFilter, SubscriptionOptions, UnsubAck, Unsubscribe, Will,
 };
-pub use property::{Properties, Property, PropertyId, PropertyOwner};
+pub use property::{Properties, Property, PropertyId, PropertyOwner, PropertyValue};
 pub use reason::ReasonCode;
 pub use topic::{topic_matches, validate_topic_filter, validate_topic_name, TopicError, TopicName};
 pub use version::{ProtocolVersion, QoS};

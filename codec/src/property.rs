@@ -176,8 +176,10 @@ pub enum Property {
     SharedSubscriptionAvailable(u8),
 }
 
-/// The wire type of a property value (§2.2.2.2).
-enum Value<'a> {
+/// A property's value as its wire type gives it (§2.2.2.2): what a caller
+/// shows or stores without naming every property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyValue<'a> {
     Byte(u8),
     TwoByte(u16),
     FourByte(u32),
@@ -221,7 +223,8 @@ impl Property {
         }
     }
 
-    fn value(&self) -> Value<'_> {
+    /// The value, by its wire type.
+    pub fn value(&self) -> PropertyValue<'_> {
         match self {
             Self::PayloadFormatIndicator(v)
             | Self::RequestProblemInformation(v)
@@ -230,24 +233,24 @@ impl Property {
             | Self::RetainAvailable(v)
             | Self::WildcardSubscriptionAvailable(v)
             | Self::SubscriptionIdentifierAvailable(v)
-            | Self::SharedSubscriptionAvailable(v) => Value::Byte(*v),
+            | Self::SharedSubscriptionAvailable(v) => PropertyValue::Byte(*v),
             Self::ServerKeepAlive(v) | Self::ReceiveMaximum(v) | Self::TopicAliasMaximum(v) | Self::TopicAlias(v) => {
-                Value::TwoByte(*v)
+                PropertyValue::TwoByte(*v)
             }
             Self::MessageExpiryInterval(v)
             | Self::SessionExpiryInterval(v)
             | Self::WillDelayInterval(v)
-            | Self::MaximumPacketSize(v) => Value::FourByte(*v),
-            Self::SubscriptionIdentifier(v) => Value::VarInt(*v),
+            | Self::MaximumPacketSize(v) => PropertyValue::FourByte(*v),
+            Self::SubscriptionIdentifier(v) => PropertyValue::VarInt(*v),
             Self::ContentType(s)
             | Self::ResponseTopic(s)
             | Self::AssignedClientIdentifier(s)
             | Self::AuthenticationMethod(s)
             | Self::ResponseInformation(s)
             | Self::ServerReference(s)
-            | Self::ReasonString(s) => Value::Str(s),
-            Self::CorrelationData(b) | Self::AuthenticationData(b) => Value::Binary(b),
-            Self::UserProperty(k, v) => Value::Pair(k, v),
+            | Self::ReasonString(s) => PropertyValue::Str(s),
+            Self::CorrelationData(b) | Self::AuthenticationData(b) => PropertyValue::Binary(b),
+            Self::UserProperty(k, v) => PropertyValue::Pair(k, v),
         }
     }
 
@@ -319,26 +322,26 @@ impl Property {
         let name = self.id().name();
         // Every identifier is below 128: one byte.
         Ok(1 + match self.value() {
-            Value::Byte(_) => 1,
-            Value::TwoByte(_) => 2,
-            Value::FourByte(_) => 4,
-            Value::VarInt(v) => wire::var_int_len(v as usize),
-            Value::Str(s) => wire::string_len(s, name)?,
-            Value::Binary(b) => wire::binary_len(b, name)?,
-            Value::Pair(k, v) => wire::string_len(k, "User Property name")? + wire::string_len(v, "User Property value")?,
+            PropertyValue::Byte(_) => 1,
+            PropertyValue::TwoByte(_) => 2,
+            PropertyValue::FourByte(_) => 4,
+            PropertyValue::VarInt(v) => wire::var_int_len(v as usize),
+            PropertyValue::Str(s) => wire::string_len(s, name)?,
+            PropertyValue::Binary(b) => wire::binary_len(b, name)?,
+            PropertyValue::Pair(k, v) => wire::string_len(k, "User Property name")? + wire::string_len(v, "User Property value")?,
         })
     }
 
     fn write(&self, out: &mut Vec<u8>) {
         out.push(self.id() as u8);
         match self.value() {
-            Value::Byte(v) => out.push(v),
-            Value::TwoByte(v) => wire::put_u16(out, v),
-            Value::FourByte(v) => wire::put_u32(out, v),
-            Value::VarInt(v) => wire::put_var_int(out, v as usize),
-            Value::Str(s) => wire::put_prefixed(out, s.as_bytes()),
-            Value::Binary(b) => wire::put_prefixed(out, b),
-            Value::Pair(k, v) => {
+            PropertyValue::Byte(v) => out.push(v),
+            PropertyValue::TwoByte(v) => wire::put_u16(out, v),
+            PropertyValue::FourByte(v) => wire::put_u32(out, v),
+            PropertyValue::VarInt(v) => wire::put_var_int(out, v as usize),
+            PropertyValue::Str(s) => wire::put_prefixed(out, s.as_bytes()),
+            PropertyValue::Binary(b) => wire::put_prefixed(out, b),
+            PropertyValue::Pair(k, v) => {
                 wire::put_prefixed(out, k.as_bytes());
                 wire::put_prefixed(out, v.as_bytes());
             }

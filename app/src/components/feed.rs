@@ -8,7 +8,7 @@ use leptos::html::{Div, Li, Ol};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::JsCast;
-use webmqtt_codec::Property;
+use webmqtt_codec::{Property, PropertyValue};
 
 use super::fields::{options, selected as selected_value};
 use super::{clock_time, size};
@@ -657,38 +657,17 @@ fn PropertyTable(properties: webmqtt_codec::Properties) -> impl IntoView {
 
 fn property_value(p: &Property) -> String {
     match p {
-        Property::UserProperty(k, v) => format!("{k} = {v}"),
-        Property::CorrelationData(b) | Property::AuthenticationData(b) => {
-            if payload::is_text(b) {
-                String::from_utf8_lossy(b).into_owned()
-            } else {
-                payload::to_hex(b)
-            }
-        }
         Property::PayloadFormatIndicator(1) => "UTF-8 text".to_owned(),
         Property::PayloadFormatIndicator(_) => "unspecified bytes".to_owned(),
         Property::MessageExpiryInterval(s) => format!("{s} s"),
-        Property::ContentType(s) | Property::ResponseTopic(s) => s.clone(),
-        // The rest belong to other packets, which the codec refuses on a PUBLISH;
-        // written out rather than with `Debug`, which the browser build leaves out.
-        Property::AssignedClientIdentifier(s)
-        | Property::AuthenticationMethod(s)
-        | Property::ResponseInformation(s)
-        | Property::ServerReference(s)
-        | Property::ReasonString(s) => s.clone(),
-        Property::SubscriptionIdentifier(n)
-        | Property::SessionExpiryInterval(n)
-        | Property::WillDelayInterval(n)
-        | Property::MaximumPacketSize(n) => n.to_string(),
-        Property::TopicAlias(n) | Property::ServerKeepAlive(n) | Property::ReceiveMaximum(n) | Property::TopicAliasMaximum(n) => {
-            n.to_string()
-        }
-        Property::RequestProblemInformation(n)
-        | Property::RequestResponseInformation(n)
-        | Property::MaximumQoS(n)
-        | Property::RetainAvailable(n)
-        | Property::WildcardSubscriptionAvailable(n)
-        | Property::SubscriptionIdentifierAvailable(n)
-        | Property::SharedSubscriptionAvailable(n) => n.to_string(),
+        other => match other.value() {
+            PropertyValue::Byte(n) => n.to_string(),
+            PropertyValue::TwoByte(n) => n.to_string(),
+            PropertyValue::FourByte(n) | PropertyValue::VarInt(n) => n.to_string(),
+            PropertyValue::Str(s) => s.to_owned(),
+            PropertyValue::Binary(b) if payload::is_text(b) => String::from_utf8_lossy(b).into_owned(),
+            PropertyValue::Binary(b) => payload::to_hex(b),
+            PropertyValue::Pair(k, v) => format!("{k} = {v}"),
+        },
     }
 }
