@@ -19,7 +19,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    DomException, Event, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbObjectStoreParameters, IdbOpenDbRequest,
+    Event, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbObjectStoreParameters, IdbOpenDbRequest,
     IdbRequest, IdbTransaction, IdbTransactionMode, IdbVersionChangeEvent,
 };
 
@@ -87,13 +87,8 @@ pub fn describe_failure(doing: Doing, name: &str, message: &str) -> String {
 
 /// A JS error (a DOMException, an Error or anything thrown) in words.
 fn js_failure(doing: Doing, error: &JsValue) -> String {
-    if let Some(e) = error.dyn_ref::<DomException>() {
-        return describe_failure(doing, &e.name(), &e.message());
-    }
-    if let Some(e) = error.dyn_ref::<js_sys::Error>() {
-        return describe_failure(doing, &String::from(e.name()), &String::from(e.message()));
-    }
-    describe_failure(doing, "Error", &error.as_string().unwrap_or_default())
+    let (name, message) = crate::problem::js_error_parts(error);
+    describe_failure(doing, &name, &message)
 }
 
 /// The browser's stored history: a handle on the open database. Cloning it

@@ -14,6 +14,19 @@ pub struct Problem {
     pub link: Option<String>,
 }
 
+/// What the browser threw, as its name and message: a DOMException or an
+/// Error ("SyntaxError", "…"), or a thrown string (named "Error").
+pub fn js_error_parts(error: &wasm_bindgen::JsValue) -> (String, String) {
+    use wasm_bindgen::JsCast;
+    if let Some(e) = error.dyn_ref::<web_sys::DomException>() {
+        return (e.name(), e.message());
+    }
+    if let Some(e) = error.dyn_ref::<js_sys::Error>() {
+        return (String::from(e.name()), String::from(e.message()));
+    }
+    ("Error".to_owned(), error.as_string().unwrap_or_default())
+}
+
 impl Problem {
     pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Self { message: message.into(), hint: hint.into(), link: None }

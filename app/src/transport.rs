@@ -272,17 +272,13 @@ impl Inner {
     }
 }
 
-/// What the browser said when it refused to open a WebSocket: a DOMException
-/// ("SyntaxError: …") in the browsers we know, anything thrown otherwise.
+/// What the browser said when it refused to open a WebSocket ("SyntaxError: …").
 /// (Not `Debug`: the browser build leaves `Debug` out, `-Zfmt-debug=none`.)
 fn js_error_text(error: &JsValue) -> String {
-    if let Some(e) = error.dyn_ref::<web_sys::DomException>() {
-        return format!("{}: {}", e.name(), e.message());
+    match crate::problem::js_error_parts(error) {
+        (_, message) if message.is_empty() => "the browser gave no reason".to_owned(),
+        (name, message) => format!("{name}: {message}"),
     }
-    if let Some(e) = error.dyn_ref::<js_sys::Error>() {
-        return format!("{}: {}", String::from(e.name()), String::from(e.message()));
-    }
-    error.as_string().unwrap_or_else(|| "the browser gave no reason".to_owned())
 }
 
 /// Runs a JavaScript callback's work on the transport, then hands the events
