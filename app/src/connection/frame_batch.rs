@@ -18,8 +18,9 @@ pub const MIN_INTERVAL_MS: f64 = 100.0;
 /// The shortest time between two batches in a flood: after a batch of at least
 /// [`FLOOD_BATCH`] messages (5,000 a second and more). Nobody reads a feed that
 /// moves this fast, and each render costs a phone's page as much as thousands of
-/// messages.
-pub const FLOOD_INTERVAL_MS: f64 = 250.0;
+/// messages: at 4x CPU, two renders a second instead of four took the page's
+/// layout time in a flood from 193 to 128 ms per 100,000 messages (BENCHMARKS.md).
+pub const FLOOD_INTERVAL_MS: f64 = 500.0;
 
 /// A batch this large (in [`MIN_INTERVAL_MS`]) means a flood.
 pub const FLOOD_BATCH: usize = 500;
@@ -72,7 +73,10 @@ impl<T> FrameBatch<T> {
         // the closure when it returns.
         self.frame = None;
         self.last_len = self.pending.len();
-        Some(std::mem::take(&mut self.pending))
+        // The next batch is likely as large: room for it now, rather than
+        // growing the list a dozen times over a flood's batch.
+        let next = Vec::with_capacity(self.last_len);
+        Some(std::mem::replace(&mut self.pending, next))
     }
 }
 
@@ -117,7 +121,7 @@ mod tests {
     #[test]
     fn in_a_flood_batches_are_shown_less_often() {
         assert_eq!(wait_ms(MIN_INTERVAL_MS, FLOOD_BATCH - 1), 0);
-        assert_eq!(wait_ms(MIN_INTERVAL_MS, FLOOD_BATCH), 150);
+        assert_eq!(wait_ms(MIN_INTERVAL_MS, FLOOD_BATCH), 400);
         assert_eq!(wait_ms(FLOOD_INTERVAL_MS - 1.0, 10_000), 1);
         assert_eq!(wait_ms(FLOOD_INTERVAL_MS, 10_000), 0);
         assert_eq!(wait_ms(60_000.0, 10_000), 0, "a message after a flood and a pause shows on the next frame");
