@@ -337,7 +337,7 @@ mod tests {
         publish.qos = QoS::AtLeastOnce;
         publish.retain = connection == 2;
         publish.properties = properties;
-        feed_message(ConnectionId(connection), at_ms, &publish, vec![])
+        feed_message(ConnectionId(connection), at_ms, publish, vec![])
     }
 
     fn names() -> HashMap<ConnectionId, String> {

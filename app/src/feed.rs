@@ -194,7 +194,7 @@ impl Feed {
 pub fn feed_message(
     connection: ConnectionId,
     received_at_ms: f64,
-    publish: &webmqtt_codec::Publish,
+    publish: webmqtt_codec::Publish,
     colours: Vec<usize>,
 ) -> FeedMessage {
     FeedMessage {
@@ -202,12 +202,12 @@ pub fn feed_message(
         connection,
         from_history: false,
         received_at_ms,
-        topic: publish.topic.clone(),
+        preview: payload::preview(&publish.payload, PREVIEW_CHARS),
+        topic: publish.topic,
         qos: publish.qos,
         retain: publish.retain,
-        payload: publish.payload.clone(),
-        properties: publish.properties.clone(),
-        preview: payload::preview(&publish.payload, PREVIEW_CHARS),
+        payload: publish.payload,
+        properties: publish.properties,
         colours,
     }
 }
@@ -218,7 +218,7 @@ mod tests {
     use webmqtt_codec::Publish;
 
     fn msg(topic: &str, payload: &str) -> FeedMessage {
-        feed_message(ConnectionId(1), 0.0, &Publish::new(topic, payload.as_bytes().to_vec()), vec![])
+        feed_message(ConnectionId(1), 0.0, Publish::new(topic, payload.as_bytes().to_vec()), vec![])
     }
 
     #[test]

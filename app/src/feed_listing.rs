@@ -179,7 +179,7 @@ mod tests {
     fn feed(id: u32, items: &[(&str, f64)]) -> (ConnectionId, Feed) {
         let mut f = Feed::with_capacity(100);
         for (topic, at) in items {
-            f.push(feed_message(ConnectionId(id), *at, &Publish::new(*topic, topic.as_bytes().to_vec()), vec![]));
+            f.push(feed_message(ConnectionId(id), *at, Publish::new(*topic, topic.as_bytes().to_vec()), vec![]));
         }
         (ConnectionId(id), f)
     }
@@ -236,8 +236,8 @@ mod tests {
         assert_eq!(hold.at(), None);
         hold.scrolled(true, || now(&fa));
         assert_eq!(hold.at(), Some(&PausedAt(vec![(a, 2)])));
-        fa.push(feed_message(a, 3.0, &Publish::new("a/3", b"3".to_vec()), vec![]));
-        fa.push(feed_message(a, 4.0, &Publish::new("b/4", b"4".to_vec()), vec![]));
+        fa.push(feed_message(a, 3.0, Publish::new("a/3", b"3".to_vec()), vec![]));
+        fa.push(feed_message(a, 4.0, Publish::new("b/4", b"4".to_vec()), vec![]));
         // The mouse comes too: the hold keeps the place it took first.
         hold.pointer(true, || now(&fa));
         let at = hold.at().cloned().expect("held");
@@ -266,7 +266,7 @@ mod tests {
         let mut hold = Hold::default();
         hold.pointer(true, || now(&fa));
         hold.scrolled(true, || now(&fa));
-        fa.push(feed_message(a, 2.0, &Publish::new("a/2", b"2".to_vec()), vec![]));
+        fa.push(feed_message(a, 2.0, Publish::new("a/2", b"2".to_vec()), vec![]));
         hold.to_newest(|| now(&fa));
         assert_eq!(hold.at(), Some(&PausedAt(vec![(a, 2)])));
         assert_eq!(Listing::held_back(a, &fa, &FeedFilter::default(), hold.at().unwrap()), 0);

@@ -651,7 +651,7 @@ mod tests {
         publish.qos = QoS::ExactlyOnce;
         publish.retain = true;
         publish.properties = properties;
-        let mut m = feed_message(ConnectionId(7), 1_714_566_605_123.5, &publish, vec![2]);
+        let mut m = feed_message(ConnectionId(7), 1_714_566_605_123.5, publish, vec![2]);
         m.seq = seq;
         m
     }

@@ -40,7 +40,7 @@ mod tests {
             Publish::new("lab/a", b"1".to_vec()),
             Publish::new("lab/a", b"2".to_vec()),
         ]
-        .iter()
+        .into_iter()
         .map(|p| feed_message(ConnectionId(1), 5.0, p, vec![]))
         .collect::<Vec<_>>();
         ingest(batch, Models { feed: &mut feed, topics: &mut topics, ttn: &mut ttn });

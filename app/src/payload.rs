@@ -184,6 +184,28 @@ pub fn render(bytes: &[u8], format: PayloadFormat) -> (String, PayloadFormat) {
 pub fn preview(bytes: &[u8], max_chars: usize) -> String {
     // Only the head decides: a 16 KiB payload is not scanned for one short line.
     let head = &bytes[..bytes.len().min(max_chars * 4 + 4)];
+    ascii_preview(bytes, head, max_chars).unwrap_or_else(|| any_preview(bytes, head, max_chars))
+}
+
+/// [`preview`] of a payload whose head is printable ASCII (numbers, JSON, most
+/// sensor text), made without reading it character by character: every message
+/// of a flood comes here. `None` for any other head.
+fn ascii_preview(bytes: &[u8], head: &[u8], max_chars: usize) -> Option<String> {
+    if !head.iter().all(|&b| matches!(b, b' '..=b'~' | b'\n' | b'\r' | b'\t')) {
+        return None;
+    }
+    let shown_len = head.len().min(max_chars);
+    let mut shown = Vec::with_capacity(shown_len + '…'.len_utf8());
+    // Line breaks and tabs are control characters: a space each, as in any_preview.
+    shown.extend(head[..shown_len].iter().map(|&b| if b < b' ' { b' ' } else { b }));
+    let mut shown = String::from_utf8(shown).ok()?;
+    if shown_len < bytes.len() {
+        shown.push('…');
+    }
+    Some(shown)
+}
+
+fn any_preview(bytes: &[u8], head: &[u8], max_chars: usize) -> String {
     let text = match core::str::from_utf8(head) {
         Ok(s) => Some(s),
         // A character cut by the end of the head is fine; anything else is binary.
@@ -275,5 +297,38 @@ mod tests {
         let mut long = "é".repeat(5_000).into_bytes();
         long.push(0xFF);
         assert_eq!(preview(&long, 3), "ééé…");
+    }
+
+    /// The ASCII shortcut shows exactly what the general path shows, and
+    /// leaves everything else to it.
+    #[test]
+    fn the_ascii_preview_is_the_general_one() {
+        let cases: [&[u8]; 12] = [
+            b"",
+            b"21.5",
+            b"{\"t\": 21.5}\r\n",
+            b"a\tb\nc",
+            b"\x7f",
+            b"a\x00b",
+            b"~ ",
+            b"line one\nline two and more than ten",
+            "caf\u{e9}".as_bytes(),
+            &[0x80, 0x41],
+            b"0123456789",
+            b"01234567890",
+        ];
+        for bytes in cases {
+            for max_chars in [0, 1, 10, 120] {
+                let head = &bytes[..bytes.len().min(max_chars * 4 + 4)];
+                let general = any_preview(bytes, head, max_chars);
+                assert_eq!(preview(bytes, max_chars), general, "{bytes:?} at {max_chars}");
+                let printable = bytes.iter().all(|&b| matches!(b, b' '..=b'~' | b'\n' | b'\r' | b'\t'));
+                assert_eq!(ascii_preview(bytes, head, max_chars).is_some(), printable, "{bytes:?}");
+            }
+        }
+        // Past the head, the shortcut looks no further than the general path does.
+        let mut long = b"x".repeat(100);
+        long.push(0);
+        assert_eq!(preview(&long, 10), format!("{}…", "x".repeat(10)));
     }
 }

@@ -76,6 +76,9 @@ struct Inner {
     timer_deadline: Option<Instant>,
     /// Events not yet handed to the owner.
     outbox: Vec<TransportEvent>,
+    /// The outbox's last batch, emptied, kept for its room: a message
+    /// received would otherwise cost a list allocated and freed.
+    spare_outbox: Vec<TransportEvent>,
     /// Taken out while it runs, so the owner can call back in.
     on_event: Option<Box<dyn FnMut(TransportEvent)>>,
     dispatch_scheduled: Option<Timeout>,
@@ -103,6 +106,7 @@ impl Transport {
                 timer: None,
                 timer_deadline: None,
                 outbox: Vec::new(),
+                spare_outbox: Vec::new(),
                 on_event: Some(Box::new(on_event)),
                 dispatch_scheduled: None,
                 frames_received: 0,
@@ -296,17 +300,21 @@ fn from_js(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner)) {
 fn dispatch(rc: &Rc<RefCell<Inner>>) {
     // Bounded: each round hands over what earlier rounds produced.
     for _ in 0..64 {
-        let (events, callback) = match rc.try_borrow_mut() {
-            Ok(mut inner) => (std::mem::take(&mut inner.outbox), inner.on_event.take()),
+        let (mut events, callback) = match rc.try_borrow_mut() {
+            Ok(mut inner) => {
+                let spare = std::mem::take(&mut inner.spare_outbox);
+                (std::mem::replace(&mut inner.outbox, spare), inner.on_event.take())
+            }
             Err(_) => return,
         };
         let Some(mut callback) = callback else { return };
         let done = events.is_empty();
-        for e in events {
+        for e in events.drain(..) {
             callback(e);
         }
         if let Ok(mut inner) = rc.try_borrow_mut() {
             inner.on_event = Some(callback);
+            inner.spare_outbox = events;
             if done || inner.outbox.is_empty() {
                 return;
             }

@@ -597,7 +597,7 @@ impl Runtime {
             subs.iter().filter(|s| topic_matches(&s.filter, &publish.topic)).map(|s| s.colour).collect()
         });
         let weak = self.this.clone();
-        let message = feed_message(self.conn.id, wall_clock_ms(), &publish, colours);
+        let message = feed_message(self.conn.id, wall_clock_ms(), publish, colours);
         self.batch.push(message, move || with_runtime(&weak, Runtime::show_pending));
     }
 
