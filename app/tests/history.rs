@@ -57,7 +57,7 @@ fn message(connection: ConnectionId, seq: u64) -> FeedMessage {
             .with(Property::UserProperty("unit".into(), "K".into()))
             .with(Property::SubscriptionIdentifier(7));
     }
-    let mut m = feed_message(connection, 1_714_566_605_123.0 + seq as f64 * 1_000.5, &publish, vec![1]);
+    let mut m = feed_message(connection, 1_714_566_605_123.0 + seq as f64 * 1_000.5, publish, vec![1]);
     m.seq = seq;
     m
 }
