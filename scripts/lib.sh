@@ -166,7 +166,9 @@ ensure_build_tools() {
 # (-C panic=immediate-abort): no panic messages, locations or formatting code
 # in the .wasm. `Debug` is left out too (-Z fmt-debug=none: every `{:?}` writes
 # nothing), so no text a person reads may come from `Debug`; and so are the
-# source locations `#[track_caller]` records (-Z location-detail=none).
+# source locations `#[track_caller]` records (-Z location-detail=none). The
+# rebuilt standard library takes its smaller implementations (its feature
+# optimize_for_size: 4.1 KB gzip -9 less, no slower in the browser bench).
 # The native build and every test binary use the stable toolchain.
 WEBMQTT_NIGHTLY_DATE=2026-05-20
 WEBMQTT_NIGHTLY_RUSTC="rustc 1.97.0-nightly (e50aa6fba 2026-05-19)"
@@ -195,6 +197,7 @@ ensure_nightly() {
     WEBMQTT_TRUNK_ENV=(
         "RUSTUP_TOOLCHAIN=$WEBMQTT_NIGHTLY"
         "CARGO_UNSTABLE_BUILD_STD=std,panic_abort"
+        "CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size"
         "RUSTFLAGS=--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none"
     )
     # Trunk runs cargo --offline (Trunk.toml): download what the rebuilt standard
