@@ -1,8 +1,6 @@
 //! The topic tree: every topic seen, level by level, with its message count,
 //! last value and time. Choosing a node narrows the feed to it (`node/#`).
 
-use std::collections::BTreeSet;
-
 use leptos::prelude::*;
 
 use super::{clock_time, KeyedRows};
@@ -88,7 +86,10 @@ pub fn TopicTreePanel(
     show_feed: Callback<()>,
 ) -> impl IntoView {
     let topics = conn.topics;
-    let expanded = RwSignal::new(BTreeSet::<usize>::new());
+    // The expanded nodes, sorted: a list rather than a `BTreeSet`, whose own
+    // copy of the tree's code weighed about 4 KB of the download.
+    let expanded = RwSignal::new(Vec::<usize>::new());
+    let is_open = |open: &[usize], id: usize| open.binary_search(&id).is_ok();
     let search = RwSignal::new(String::new());
 
     let rows = Memo::new(move |_| {
@@ -96,8 +97,8 @@ pub fn TopicTreePanel(
         let by_path = !needle.trim().is_empty();
         topics.with(|tree| {
             expanded.with(|open| {
-                let ids = if by_path { tree.search(needle.trim(), MAX_ROWS) } else { tree.visible(&|id| open.contains(&id), MAX_ROWS) };
-                ids.into_iter().filter_map(|id| row(tree, id, open.contains(&id), by_path)).collect::<Vec<_>>()
+                let ids = if by_path { tree.search(needle.trim(), MAX_ROWS) } else { tree.visible(&|id| is_open(open, id), MAX_ROWS) };
+                ids.into_iter().filter_map(|id| row(tree, id, is_open(open, id), by_path)).collect::<Vec<_>>()
             })
         })
     });
@@ -129,7 +130,10 @@ pub fn TopicTreePanel(
                             view! {
                                 <button type="button" class="topic-toggle"
                                     aria-label=format!("{} {}", if open { "Collapse" } else { "Expand" }, r.path)
-                                    on:click=move |_| expanded.update(|e| if !e.remove(&id) { e.insert(id); })>
+                                    on:click=move |_| expanded.update(|e| match e.binary_search(&id) {
+                                        Ok(i) => { e.remove(i); }
+                                        Err(i) => e.insert(i, id),
+                                    })>
                                     {if open { "▾" } else { "▸" }}
                                 </button>
                             }

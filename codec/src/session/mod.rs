@@ -49,6 +49,7 @@
 //! (re)sent is given up with [`Event::PublishFailed`] [MQTT-3.1.2-25].
 
 mod event;
+mod granted;
 mod options;
 mod packet_ids;
 mod time;
@@ -56,6 +57,7 @@ mod tolerance;
 
 use std::collections::{BTreeMap, VecDeque};
 
+use granted::GrantedSubscriptions;
 use packet_ids::{PacketIdSet, PendingById};
 
 use core::time::Duration;
@@ -137,7 +139,7 @@ pub struct Session {
     pending_subscribes: PendingById<Vec<SubscribeFilter>>,
     pending_unsubscribes: PendingById<Vec<String>>,
     /// Subscriptions the broker granted.
-    subscriptions: BTreeMap<String, SubscriptionOptions>,
+    subscriptions: GrantedSubscriptions,
     /// Inbound QoS 2 packet ids delivered but not yet released (PUBREL).
     incoming_qos2: PacketIdSet,
     /// With `manual_acks`: inbound QoS 1 messages delivered, awaiting `ack`.
@@ -181,7 +183,7 @@ impl Session {
             queued: VecDeque::new(),
             pending_subscribes: PendingById::default(),
             pending_unsubscribes: PendingById::default(),
-            subscriptions: BTreeMap::new(),
+            subscriptions: GrantedSubscriptions::default(),
             incoming_qos2: PacketIdSet::default(),
             app_ack_qos1: PacketIdSet::default(),
             app_ack_qos2: PacketIdSet::default(),
