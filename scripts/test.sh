@@ -123,13 +123,21 @@ suite_trunk_build() {
             rc=1
         fi
     fi
+    # patches/wasm-streams stands in for wasm-streams (the workspace's [patch.crates-io]):
+    # should a new Leptos need another version, cargo would quietly take the real
+    # crate again, and its exported classes would be back in the bindings.
+    if grep -q 'IntoUnderlying' dist/webmqtt-app-*.js; then
+        webmqtt_log "the app's bindings export wasm-streams' classes: patches/wasm-streams no longer applies (cargo tree -i wasm-streams)"
+        rc=1
+    fi
     # The size budget (issue 14): every file raw, gzip -9 and brotli, and the total
     # gzip -9 against scripts/dist-size-budget. A size check, not a timed test.
     node scripts/dist-size.mjs dist || { webmqtt_log "dist/ is over its size budget (scripts/dist-size-budget)"; rc=1; }
     return "$rc"
 }
 
-# The app in headless Chromium (app/tests/*.rs). transport.rs and components.rs
+# The app in headless Chromium (app/tests/*.rs), and the wasm-streams stand-in
+# (patches/wasm-streams/tests). transport.rs and components.rs
 # talk to a real mosquitto: its ports, and a loopback port nothing listens on,
 # reach them at compile time (option_env!); without them those tests fail.
 # WASM_BINDGEN_TEST_TIMEOUT bounds each test binary as a whole (not each test):
@@ -144,7 +152,7 @@ suite_app_browser() {
     WEBMQTT_TEST_WS_PORT="$WEBMQTT_WS_PORT" WEBMQTT_TEST_MQTT_PORT="$WEBMQTT_MQTT_PORT" \
         WEBMQTT_TEST_CLOSED_PORT="$closed" WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}" \
         timeout --foreground -k 30 "$SUITE_TIMEOUT" \
-        cargo test -p webmqtt-app --target wasm32-unknown-unknown --no-fail-fast || rc=$?
+        cargo test -p webmqtt-app -p wasm-streams --target wasm32-unknown-unknown --no-fail-fast || rc=$?
     stop_mosquitto
     return "$rc"
 }
