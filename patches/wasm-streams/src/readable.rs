@@ -35,7 +35,15 @@ pub struct ReadableStream {
     raw: sys::ReadableStream,
 }
 
-type BoxedStream = Pin<Box<dyn Stream<Item = Result<JsValue, JsValue>>>>;
+/// The Rust side of a stream made by [`ReadableStream::from_stream`].
+enum Source {
+    /// Waiting for the next pull.
+    Ready(Pin<Box<dyn Stream<Item = Result<JsValue, JsValue>>>>),
+    /// A pull has the stream and awaits its next item.
+    Pulling,
+    /// Ended, errored or cancelled: the stream has been dropped.
+    Done,
+}
 
 impl ReadableStream {
     /// Wraps a JavaScript `ReadableStream`.
@@ -56,32 +64,38 @@ impl ReadableStream {
     where
         St: Stream<Item = Result<JsValue, JsValue>> + 'static,
     {
-        // The stream is taken out while a pull awaits it: a `ReadableStream`
-        // never calls `pull` again before the previous pull's promise settles.
-        let source: Rc<RefCell<Option<BoxedStream>>> = Rc::new(RefCell::new(Some(Box::pin(stream))));
+        let source = Rc::new(RefCell::new(Source::Ready(Box::pin(stream))));
         let pulled = source.clone();
         let pull = Closure::<dyn FnMut(sys::ReadableStreamDefaultController) -> js_sys::Promise>::new(
             move |controller: sys::ReadableStreamDefaultController| {
                 let source = pulled.clone();
                 future_to_promise(async move {
-                    let Some(mut stream) = source.borrow_mut().take() else {
+                    // A `ReadableStream` never calls `pull` again before the last
+                    // pull's promise settles, so the stream is here unless it ended.
+                    let taken = std::mem::replace(&mut *source.borrow_mut(), Source::Pulling);
+                    let Source::Ready(mut stream) = taken else {
+                        *source.borrow_mut() = taken;
                         return Ok(JsValue::UNDEFINED);
                     };
-                    match stream.next().await {
-                        Some(Ok(chunk)) => {
-                            controller.enqueue_with_chunk(&chunk)?;
-                            // Back for the next pull, unless cancelled meanwhile.
-                            source.borrow_mut().get_or_insert(stream);
-                        }
-                        Some(Err(error)) => controller.error_with_e(&error),
-                        None => controller.close()?,
+                    let next = stream.next().await;
+                    let cancelled = matches!(*source.borrow(), Source::Done);
+                    *source.borrow_mut() = match next {
+                        Some(Ok(_)) if !cancelled => Source::Ready(stream),
+                        _ => Source::Done,
+                    };
+                    match next {
+                        Some(Ok(chunk)) if !cancelled => controller.enqueue_with_chunk(&chunk)?,
+                        Some(Err(error)) if !cancelled => controller.error_with_e(&error),
+                        None if !cancelled => controller.close()?,
+                        _ => {}
                     }
                     Ok(JsValue::UNDEFINED)
                 })
             },
         );
+        // The reader gave up: drop the stream now, or when the pull under way ends.
         let cancel = Closure::<dyn FnMut(JsValue)>::new(move |_reason: JsValue| {
-            source.borrow_mut().take();
+            *source.borrow_mut() = Source::Done;
         });
         let underlying = js_sys::Object::new();
         // Setting a property on a fresh plain object cannot fail.

@@ -46,15 +46,27 @@ async fn a_locked_web_stream_gives_one_error() {
     assert!(got[0].is_err());
 }
 
+struct DropFlag(Rc<Cell<bool>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+/// Resolves after `ms` milliseconds (setTimeout).
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into()).unwrap();
+        let set_timeout: js_sys::Function = set_timeout.into();
+        set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from(ms)).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
 /// Dropping the Rust side early cancels the web stream, which drops the source.
 #[wasm_bindgen_test]
 async fn stopping_early_drops_the_source() {
-    struct DropFlag(Rc<Cell<bool>>);
-    impl Drop for DropFlag {
-        fn drop(&mut self) {
-            self.0.set(true);
-        }
-    }
     let dropped = Rc::new(Cell::new(false));
     let flag = DropFlag(dropped.clone());
     let source = stream::iter(chunks(&["1", "2", "3"])).map(move |item| {
@@ -72,4 +84,39 @@ async fn stopping_early_drops_the_source() {
         wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
     }
     assert!(dropped.get(), "the source stream was not dropped after the reader cancelled");
+}
+
+/// A cancel that comes while the source is producing its next item: that item
+/// is not enqueued, and the source is dropped when it comes.
+#[wasm_bindgen_test]
+async fn a_cancel_during_a_pull_drops_the_source_when_the_pull_ends() {
+    let dropped = Rc::new(Cell::new(false));
+    let produced = Rc::new(Cell::new(0));
+    let flag = DropFlag(dropped.clone());
+    let count = produced.clone();
+    // Each item takes 30 ms: after the first is read, the web stream pulls the
+    // second, and the cancel below comes while that pull waits.
+    let source = stream::unfold(0u32, move |n| {
+        let _keep = &flag;
+        let count = count.clone();
+        async move {
+            sleep(30).await;
+            count.set(count.get() + 1);
+            Some((Ok(JsValue::from(n)), n + 1))
+        }
+    });
+    let mut rust = ReadableStream::from_stream(source).into_stream();
+    assert_eq!(rust.next().await.and_then(|r| r.ok()).and_then(|v| v.as_f64()), Some(0.0));
+    // Let the second pull begin (it is started once the first pull's promise settles).
+    sleep(5).await;
+    drop(rust);
+    assert!(!dropped.get(), "dropped before the pull under way ended");
+    for _ in 0..40 {
+        if dropped.get() {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert!(dropped.get(), "the source stream was not dropped after the pull under way ended");
+    assert_eq!(produced.get(), 2, "the source was pulled again after the cancel");
 }
