@@ -148,8 +148,8 @@ ensure_npm_packages() {
 # from the npm package pinned in tools/binaryen/package-lock.json (Debian's
 # binaryen is too old for today's rustc output), put first on PATH, where
 # Trunk finds it (Trunk.toml: [tools] wasm_opt = "version_132"); and terser
-# (tools/terser) for scripts/minify-js.mjs, the hook that minifies
-# wasm-bindgen's JS.
+# (tools/terser) for the post_build hooks (scripts/terser.mjs), which minify
+# the page's scripts and the service worker.
 ensure_build_tools() {
     ensure_nightly || return 1
     ensure_npm_packages tools/binaryen || return 1

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Trunk post_build hook (see Trunk.toml), run before precache.mjs: in a release build,
-// minifies wasm-bindgen's JS (webmqtt-app-HASH.js) in the staged build with terser
-// (tools/terser), which Trunk's own `minify` leaves as it is, and puts the new file's
-// Subresource Integrity hash into index.html in place of the old one. The file keeps
-// its name: the hash in it was made from the unminified file, which the build makes
-// the same way every time.
+// minifies the page's scripts in the staged build with terser (tools/terser), which
+// Trunk's own `minify` leaves as they are:
+// - wasm-bindgen's JS (webmqtt-app-HASH.js), whose new Subresource Integrity hash
+//   goes into index.html in place of the old one. The file keeps its name: the hash
+//   in it was made from the unminified file, which the build makes the same way
+//   every time;
+// - web/'s loader.js and pwa.js (copied as they are; index.html names them without
+//   an integrity hash). Their comments are for us, not for the download.
 //
 //   TRUNK_STAGING_DIR=dist TRUNK_PROFILE=release node scripts/minify-js.mjs   (what Trunk runs)
 //
@@ -13,10 +16,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { minify } from './terser.mjs';
+
 const fail = (message) => {
   console.error(`minify-js.mjs: ${message}`);
   process.exit(1);
@@ -26,13 +28,8 @@ if (process.env.TRUNK_PROFILE !== 'release') process.exit(0);
 const dir = process.env.TRUNK_STAGING_DIR;
 if (!dir) fail('no TRUNK_STAGING_DIR');
 
-const require = createRequire(path.join(ROOT, 'tools', 'terser', 'package.json'));
-let terser;
-try {
-  terser = require('terser');
-} catch (e) {
-  fail(`terser is missing (scripts/lib.sh: ensure_build_tools installs it in tools/terser): ${e.message}`);
-}
+const minifyModule = (source, name) =>
+  minify(source, { module: true }).catch((e) => fail(`${name}: ${e.message}`));
 
 const names = fs.readdirSync(dir).filter((n) => /^webmqtt-app-[0-9a-f]+\.js$/.test(n));
 if (names.length !== 1) fail(`expected one webmqtt-app-HASH.js in ${dir}, found ${JSON.stringify(names)}`);
@@ -40,8 +37,7 @@ const file = path.join(dir, names[0]);
 const sri = (text) => 'sha384-' + crypto.createHash('sha384').update(text).digest('base64');
 
 const source = fs.readFileSync(file, 'utf8');
-const { code } = await terser.minify(source, { module: true, ecma: 2020, compress: true, mangle: true });
-if (!code) fail(`terser gave nothing for ${names[0]}`);
+const code = await minifyModule(source, names[0]);
 
 const htmlFile = path.join(dir, 'index.html');
 const html = fs.readFileSync(htmlFile, 'utf8');
@@ -51,3 +47,12 @@ if (uses !== 1) fail(`index.html names ${names[0]}'s integrity ${uses} times, no
 fs.writeFileSync(file, code);
 fs.writeFileSync(htmlFile, html.replace(before, sri(code)));
 console.error(`minify-js.mjs: ${names[0]} ${source.length} -> ${code.length} bytes`);
+
+for (const name of ['loader.js', 'pwa.js']) {
+  const script = path.join(dir, name);
+  if (!fs.existsSync(script)) fail(`${name} is missing from ${dir} (index.html copies it from web/)`);
+  const text = fs.readFileSync(script, 'utf8');
+  const small = await minifyModule(text, name);
+  fs.writeFileSync(script, small);
+  console.error(`minify-js.mjs: ${name} ${text.length} -> ${small.length} bytes`);
+}

@@ -3,6 +3,8 @@
 // staged build from web/sw.template.js, with the list of the build's files, the
 // sha256 of each (as a Subresource Integrity value) and a version: a hash of all of
 // them and of the template. Same files, same sw.js; any change, a new version.
+// The template's code is minified with terser (tools/terser); the list stays one
+// file a line, readable.
 //
 //   TRUNK_STAGING_DIR=dist node scripts/precache.mjs      (what Trunk runs)
 //   node scripts/precache.mjs path/to/dist                (by hand, e.g. the e2e tests)
@@ -13,6 +15,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { minify } from './terser.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TEMPLATE = path.join(ROOT, 'web', 'sw.template.js');
@@ -54,5 +58,20 @@ const version = crypto.createHash('sha256')
   .slice(0, 16);
 // One file a line, for a readable sw.js.
 const precache = `{"version":${JSON.stringify(version)},"files":[\n${files.map((f) => ' ' + JSON.stringify(f)).join(',\n')}\n]}`;
-fs.writeFileSync(path.join(dir, OUTPUT), template.replace(SLOT, () => `const PRECACHE = ${precache};`));
+// The code after the list, minified on its own (PRECACHE is a global to it), under
+// the template's "use strict", which must stay the file's first statement.
+const STRICT = '"use strict";';
+const code = template.split(SLOT)[1];
+let small;
+try {
+  small = await minify(STRICT + code, { module: false });
+} catch (e) {
+  console.error(`precache.mjs: ${TEMPLATE}: ${e.message}`);
+  process.exit(1);
+}
+if (!template.split(SLOT)[0].trimEnd().endsWith(STRICT) || !small.startsWith(STRICT)) {
+  console.error(`precache.mjs: ${TEMPLATE} must say ${STRICT} just before "${SLOT}"`);
+  process.exit(1);
+}
+fs.writeFileSync(path.join(dir, OUTPUT), `${STRICT}\nconst PRECACHE = ${precache};\n${small.slice(STRICT.length)}\n`);
 console.log(`precache.mjs: ${dir}/${OUTPUT}: version ${version}, ${files.length} files`);
