@@ -130,6 +130,9 @@ suite_trunk_build() {
         webmqtt_log "the app's bindings export wasm-streams' classes: patches/wasm-streams no longer applies (cargo tree -i wasm-streams)"
         rc=1
     fi
+    # The post_build hooks rewrite the wasm and the bindings after Trunk hashed them:
+    # each integrity hash in index.html must name the file as it now is.
+    node scripts/check-integrity.mjs dist || rc=1
     # The size budget (issue 14): every file raw, gzip -9 and brotli, and the total
     # gzip -9 against scripts/dist-size-budget. A size check, not a timed test.
     node scripts/dist-size.mjs dist || { webmqtt_log "dist/ is over its size budget (scripts/dist-size-budget)"; rc=1; }
