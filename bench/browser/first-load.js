@@ -26,8 +26,9 @@
 // target/webmqtt-bench/first-load), CHROMIUM (default /usr/bin/chromium),
 // PAGES (default app,mqttjs), DOWN_KBPS=1600, UP_KBPS=750, RTT_MS=150, CPU=4,
 // WARM_WAIT_MS=5000 (between the cold visit, once the app's worker is in control, and
-// the warm one), TRACE=1 (each page's last warm visit is recorded as a Chrome trace,
-// PAGE-warm.trace.json in OUT, and its main-thread tasks are logged).
+// the warm one), TRACE=warm or 1 (each page's warm visits are recorded as a Chrome
+// trace, the last kept as PAGE-warm.trace.json in OUT, and its main-thread tasks are
+// logged), TRACE=cold (the same for the cold visits: PAGE-cold.trace.json).
 "use strict";
 
 const crypto = require("crypto");
@@ -57,7 +58,8 @@ const MQTTJS_VERSION = require(path.join(HERE, "node_modules", "mqtt", "package.
 const LABEL = { app: "app (dist/)", mqttjs: `MQTT.js ${MQTTJS_VERSION} + form` };
 const PATHS = { app: "/webmqtt/", mqttjs: "/mqttjs/" };
 const LOAD_TIMEOUT_MS = 180000;
-const TRACE = env.TRACE === "1";
+// "warm" (or "1", as before): the last warm visit traced; "cold": the last cold one.
+const TRACE = env.TRACE === "1" ? "warm" : env.TRACE || "";
 
 const log = (...a) => console.error("[first-load]", ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -342,7 +344,7 @@ async function runPage(tmp, page, origin) {
     await cdp.send("Runtime.enable");
     await cdp.send("Page.addScriptToEvaluateOnNewDocument", { source: PROBE });
     await throttle(cdp);
-    const cold = await visit(cdp, url);
+    const cold = TRACE === "cold" ? await tracedVisit(cdp, url, page, "cold") : await visit(cdp, url);
     if (page === "app") {
       await waitFor("the service worker to control the app", () =>
         cdp.eval("!!(navigator.serviceWorker && navigator.serviceWorker.controller)").catch(() => false), 120000, 200);
@@ -351,24 +353,31 @@ async function runPage(tmp, page, origin) {
     await sleep(WARM_WAIT_MS);
     await cdp.send("Page.navigate", { url: "about:blank" });
     await sleep(300);
-    if (!TRACE) return { cold, warm: await visit(cdp, url) };
-    const traceEvents = [];
-    cdp.on("Tracing.dataCollected", (d) => traceEvents.push(...d.value));
-    await cdp.send("Tracing.start", {
-      categories: "toplevel,devtools.timeline,v8.execute,v8.wasm,disabled-by-default-v8.compile",
-      transferMode: "ReportEvents",
-    });
-    const warm = await visit(cdp, url);
-    const complete = new Promise((resolve) => cdp.on("Tracing.tracingComplete", resolve));
-    await cdp.send("Tracing.end");
-    await Promise.race([complete, sleep(60000)]);
-    cdp.listeners.set("Tracing.dataCollected", []);
-    fs.writeFileSync(path.join(OUT, `${page}-warm.trace.json`), JSON.stringify({ traceEvents }));
-    for (const line of mainThreadTasks(traceEvents, warm.ms)) log(`  ${page} warm: ${line}`);
+    if (TRACE !== "warm") return { cold, warm: await visit(cdp, url) };
+    const warm = await tracedVisit(cdp, url, page, "warm");
     return { cold, warm };
   } finally {
     await closeChromium(browser);
   }
+}
+
+// A visit recorded as a Chrome trace (PAGE-KIND.trace.json in OUT), its main-thread
+// tasks logged.
+async function tracedVisit(cdp, url, page, kind) {
+  const traceEvents = [];
+  cdp.on("Tracing.dataCollected", (d) => traceEvents.push(...d.value));
+  await cdp.send("Tracing.start", {
+    categories: "toplevel,devtools.timeline,v8.execute,v8.wasm,disabled-by-default-v8.compile",
+    transferMode: "ReportEvents",
+  });
+  const result = await visit(cdp, url);
+  const complete = new Promise((resolve) => cdp.on("Tracing.tracingComplete", resolve));
+  await cdp.send("Tracing.end");
+  await Promise.race([complete, sleep(60000)]);
+  cdp.listeners.set("Tracing.dataCollected", []);
+  fs.writeFileSync(path.join(OUT, `${page}-${kind}.trace.json`), JSON.stringify({ traceEvents }));
+  for (const line of mainThreadTasks(traceEvents, result.ms)) log(`  ${page} ${kind}: ${line}`);
+  return result;
 }
 
 // The page's main-thread work until it was usable (`untilMs` after the trace began,
