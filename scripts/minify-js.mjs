@@ -13,10 +13,10 @@
 //
 // Offline: reads and writes local files only.
 
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { replaceWithIntegrity } from './integrity.mjs';
 import { minify } from './terser.mjs';
 
 const fail = (message) => {
@@ -34,18 +34,13 @@ const minifyModule = (source, name) =>
 const names = fs.readdirSync(dir).filter((n) => /^webmqtt-app-[0-9a-f]+\.js$/.test(n));
 if (names.length !== 1) fail(`expected one webmqtt-app-HASH.js in ${dir}, found ${JSON.stringify(names)}`);
 const file = path.join(dir, names[0]);
-const sri = (text) => 'sha384-' + crypto.createHash('sha384').update(text).digest('base64');
-
 const source = fs.readFileSync(file, 'utf8');
 const code = await minifyModule(source, names[0]);
-
-const htmlFile = path.join(dir, 'index.html');
-const html = fs.readFileSync(htmlFile, 'utf8');
-const before = sri(source);
-const uses = html.split(before).length - 1;
-if (uses !== 1) fail(`index.html names ${names[0]}'s integrity ${uses} times, not once`);
-fs.writeFileSync(file, code);
-fs.writeFileSync(htmlFile, html.replace(before, sri(code)));
+try {
+  replaceWithIntegrity(dir, names[0], source, code);
+} catch (e) {
+  fail(e.message);
+}
 console.error(`minify-js.mjs: ${names[0]} ${source.length} -> ${code.length} bytes`);
 
 for (const name of ['loader.js', 'pwa.js']) {

@@ -22,11 +22,12 @@
 // Offline: reads and writes local files only.
 
 import { execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { replaceWithIntegrity } from './integrity.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -170,7 +171,7 @@ function gramsOf(body) {
  * is next. Deterministic. (The plain count with the current function alone gave 1 KB
  * more; dividing by the functions' sizes, 2.4 KB more.)
  */
-export function chainOrder(bodies) {
+function chainOrder(bodies) {
   const grams = bodies.map((b) => gramsOf(Buffer.from(b.buffer, b.byteOffset, b.length)));
   const holders = new Map();
   grams.forEach((list, f) => {
@@ -293,15 +294,12 @@ async function main() {
     fail(`${names[0]}: ${e.message}`);
   }
 
-  const sri = (bytes) => 'sha384-' + crypto.createHash('sha384').update(bytes).digest('base64');
-  const htmlFile = path.join(dir, 'index.html');
-  const html = fs.readFileSync(htmlFile, 'utf8');
-  const before = sri(wasm);
-  const uses = html.split(before).length - 1;
-  if (uses !== 1) fail(`index.html names ${names[0]}'s integrity ${uses} times, not once`);
-  fs.writeFileSync(file, result);
-  fs.writeFileSync(htmlFile, html.replace(before, sri(result)));
+  try {
+    replaceWithIntegrity(dir, names[0], wasm, result);
+  } catch (e) {
+    fail(e.message);
+  }
   console.error(`reorder-wasm.mjs: ${names[0]} ${wasm.length} -> ${result.length} bytes`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
+await main();
