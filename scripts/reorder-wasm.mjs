@@ -172,7 +172,7 @@ function gramsOf(body) {
  * more; dividing by the functions' sizes, 2.4 KB more.)
  */
 function chainOrder(bodies) {
-  const grams = bodies.map((b) => gramsOf(Buffer.from(b.buffer, b.byteOffset, b.length)));
+  const grams = bodies.map(gramsOf);
   const holders = new Map();
   grams.forEach((list, f) => {
     for (const g of list) {
@@ -271,7 +271,7 @@ function reordered(wasm, list, imported, order) {
 
 // --- the hook ----------------------------------------------------------------------
 
-async function main() {
+function main() {
   if (process.env.TRUNK_PROFILE !== 'release') return;
   const dir = process.env.TRUNK_STAGING_DIR;
   if (!dir) fail('no TRUNK_STAGING_DIR');
@@ -302,4 +302,4 @@ async function main() {
   console.error(`reorder-wasm.mjs: ${names[0]} ${wasm.length} -> ${result.length} bytes`);
 }
 
-await main();
+main();
