@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Every Subresource Integrity hash in a built index.html matches the file it names.
 // The post_build hooks rewrite the wasm and the bindings after Trunk hashed them; a
-// stale hash makes the browser refuse that file (a stylesheet, the bindings) or throw
-// the preloaded wasm away and download it a second time.
+// stale hash makes the browser refuse that file (a stylesheet, the bindings' module
+// preload), or throw a preloaded wasm away and download it again where it checks a
+// fetch preload's hash (Chromium 156 ignores it, and says so in the console).
 //
 //   node scripts/check-integrity.mjs dist     (scripts/test.sh, the static-build suite)
 

@@ -44,8 +44,19 @@ function stopped(error) {
 addEventListener("error", (event) => stopped(event.error));
 addEventListener("unhandledrejection", (event) => stopped(event.reason));
 
+// The app's download takes seconds on a slow link (300 KB): say that it is coming,
+// rather than show a blank page. The app draws itself after this line (mount_to_body
+// appends); the line goes once the app has started, or has failed to.
+const loading = document.createElement("p");
+loading.id = "app-loading";
+loading.className = "app-loading";
+loading.setAttribute("role", "status");
+loading.textContent = "Loading WebMQTT…";
+document.body.append(loading);
+
 try {
   const bindings = await import(fileParam("js", ".js").href);
+  // Runs the app's main, which draws it, before it resolves.
   const wasm = await bindings.default({ module_or_path: fileParam("wasm", ".wasm") });
   window.wasmBindings = bindings;
   dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));
@@ -54,4 +65,6 @@ try {
     showFailure(`WebMQTT could not start (${error}). Check the connection and reload; it needs a browser with WebAssembly.`);
   }
   throw error;
+} finally {
+  loading.remove();
 }

@@ -1,6 +1,7 @@
 // The page under its own Content-Security-Policy (index.html: no inline script, no
-// inline style): a whole session breaks none of its rules and logs no error; and the
-// message list, however long, scrolls down to the oldest message.
+// inline style): a whole session breaks none of its rules and logs no error; the
+// message list, however long, scrolls down to the oldest message; and while the app
+// downloads, the page says so.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,33 @@ import { lazyEnv, waitUntil } from './lib/harness.mjs';
 
 const envs = lazyEnv();
 after(() => envs.stop());
+// Without the service worker, so that the page's requests reach the test's server.
+const envsWithoutWorker = lazyEnv({ serviceWorkers: 'block' });
+after(() => envsWithoutWorker.stop());
+
+// On a slow link the app's download takes seconds: the page says it is loading
+// (web/loader.js) rather than stay blank, and says nothing of it once the app runs.
+test('while the app downloads the page says it is loading, and once the app runs it does not', { timeout: 60_000 }, async () => {
+  const env = await envsWithoutWorker.get();
+  const page = await env.browser.context.newPage();
+  // Held at the server: Playwright's page.route, holding the request, also held back
+  // the page's module scripts.
+  const release = env.server.hold(/_bg\.wasm$/);
+  try {
+    // Not 'domcontentloaded': that waits for loader.js, whose module waits for the wasm.
+    await page.goto(env.server.appUrl, { waitUntil: 'commit', timeout: 30_000 });
+    const loading = page.locator('#app-loading[role=status]');
+    await loading.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(await loading.textContent(), 'Loading WebMQTT…');
+    assert.equal(await page.locator('#connect').count(), 0, 'the app has not started: its wasm is held');
+    release();
+    await page.locator('#connect').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await page.locator('#app-loading').count(), 0, 'the loading line is gone once the app runs');
+  } finally {
+    release();
+    await page.close();
+  }
+});
 
 for (const version of ['3.1.1', '5.0']) {
   test(`MQTT ${version}: a whole session breaks no CSP rule and logs no error`, { timeout: 60_000 }, async () => {

@@ -527,8 +527,12 @@ export async function startStaticServer(root = DIST_DIR, prefix = APP_PREFIX) {
     throw new Error(`${root}/index.html is missing: build the app first (trunk build --release)`);
   }
   const requests = [];
+  // Paths held back until released (`hold`): a slow download, for as long as a test needs.
+  const holds = [];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
+    const held = holds.find((h) => h.pattern.test(url.pathname));
+    if (held) await held.released;
     // status: null while the request is being answered.
     const entry = { path: url.pathname, status: null };
     // Not enumerable (not part of what tests compare): false until answered.
@@ -564,6 +568,17 @@ export async function startStaticServer(root = DIST_DIR, prefix = APP_PREFIX) {
     origin,
     appUrl: origin + prefix,
     requests,
+    /** Holds back the answers to paths matching `pattern`; returns the function that lets them go. */
+    hold(pattern) {
+      let release;
+      const entry = { pattern, released: new Promise((resolve) => { release = resolve; }) };
+      holds.push(entry);
+      return () => {
+        const i = holds.indexOf(entry);
+        if (i >= 0) holds.splice(i, 1);
+        release();
+      };
+    },
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
