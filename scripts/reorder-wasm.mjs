@@ -19,7 +19,8 @@
 //
 //   TRUNK_STAGING_DIR=dist TRUNK_PROFILE=release node scripts/reorder-wasm.mjs   (what Trunk runs)
 //
-// Offline: reads and writes local files only.
+// Offline: reads and writes local files only. bench/size/attribute.mjs imports the
+// reading functions and the order from here (the hook runs only as a script).
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -302,4 +303,6 @@ function main() {
   console.error(`reorder-wasm.mjs: ${names[0]} ${wasm.length} -> ${result.length} bytes`);
 }
 
-main();
+export { chainOrder, customName, functionBodies, importedFunctions, readLeb, sections, wasmFeatures };
+
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url))) main();
