@@ -134,7 +134,8 @@ async function main() {
 
   const groupRows = GROUPS.map(([label], g) => {
     const test = (f) => group[f] === g;
-    return `| ${label} | ${fmt(countOf(test))} | ${fmt(rawOf(test))} | ${fmt(savingOf(test))} | ${pct(savingOf(test), whole)} |`;
+    const saving = savingOf(test);
+    return `| ${label} | ${fmt(countOf(test))} | ${fmt(rawOf(test))} | ${fmt(saving)} | ${pct(saving, whole)} |`;
   });
   const moduleRows = [...new Set(module.filter(Boolean))]
     .map((m) => {
